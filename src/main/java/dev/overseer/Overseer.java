@@ -1,0 +1,130 @@
+package dev.overseer;
+
+import dev.overseer.api.ApiVerticle;
+import dev.overseer.auth.TokenService;
+import dev.overseer.config.OverseerConfig;
+import dev.overseer.health.HealthRoutes;
+import dev.overseer.store.DatabaseTarget;
+import dev.overseer.store.EmbeddedDatabase;
+import dev.overseer.store.Migrations;
+import dev.overseer.store.TaskStore;
+import dev.overseer.store.TokenStore;
+import dev.overseer.task.TaskService;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Overseer: its database (embedded or given), the migrated schema, the Vert.x instance and
+ * its verticles. {@link #start} blocks until it serves; {@link #stop} shuts everything down in order.
+ */
+public final class Overseer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Overseer.class);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
+  private final OverseerConfig config;
+  private final EmbeddedDatabase embedded;
+  private final DatabaseTarget database;
+  private final Vertx vertx;
+  private final Pool pool;
+  private final int port;
+  private final Optional<String> generatedAdminToken;
+
+  private Overseer(OverseerConfig config, EmbeddedDatabase embedded, DatabaseTarget database, Vertx vertx, Pool pool,
+      int port, Optional<String> generatedAdminToken) {
+    this.config = config;
+    this.embedded = embedded;
+    this.database = database;
+    this.vertx = vertx;
+    this.pool = pool;
+    this.port = port;
+    this.generatedAdminToken = generatedAdminToken;
+  }
+
+  /** Starts Overseer; blocking, so call it from a plain thread (main, a test), never an event loop. */
+  public static Overseer start(OverseerConfig config, Map<String, String> env) throws Exception {
+    Files.createDirectories(config.dataDir());
+    EmbeddedDatabase embedded = config.db().embedded()
+        ? EmbeddedDatabase.start(config.dataDir(), config.db().embeddedPort())
+        : null;
+    Vertx vertx = null;
+    try {
+      DatabaseTarget database = embedded != null ? embedded.target() : DatabaseTarget.fromUrl(config.db().url());
+      Migrations.apply(database);
+      vertx = Vertx.vertx();
+      Pool pool = PgBuilder.pool()
+          .with(new PoolOptions().setMaxSize(config.db().poolSize()))
+          .connectingTo(database.connectOptions())
+          .using(vertx)
+          .build();
+      TokenService tokens = new TokenService(new TokenStore(pool));
+      TaskService tasks = new TaskService(new TaskStore(pool));
+      ApiVerticle api = new ApiVerticle(config, tasks, tokens, new HealthRoutes(vertx, pool));
+      await(vertx.deployVerticle(api));
+      // Last, so that a start that fails earlier cannot swallow a generated token nobody saw.
+      Optional<String> adminToken = await(tokens.bootstrapAdmin(env.get("OVERSEER_ADMIN_TOKEN")));
+      return new Overseer(config, embedded, database, vertx, pool, api.port(), adminToken);
+    } catch (Exception | Error e) {
+      if (vertx != null) vertx.close().await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      if (embedded != null) embedded.close();
+      throw e;
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String baseUrl() {
+    return "http://" + config.http().host() + ":" + port;
+  }
+
+  public DatabaseTarget database() {
+    return database;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The admin token value when this start generated it (first start, no OVERSEER_ADMIN_TOKEN). */
+  public Optional<String> generatedAdminToken() {
+    return generatedAdminToken;
+  }
+
+  /**
+   * Stops accepting requests, lets those in flight finish, closes the pool and Vert.x, then stops the
+   * embedded PostgreSQL. Safe to call twice.
+   */
+  public synchronized void stop() {
+    try {
+      if (!vertx.deploymentIDs().isEmpty()) {
+        vertx.close().await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (Exception e) {
+      log.warn("Vert.x did not close cleanly: {}", e.toString());
+    }
+    try {
+      if (embedded != null) embedded.close();
+    } catch (Exception e) {
+      log.warn("embedded PostgreSQL did not stop cleanly: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> future) throws Exception {
+    return future.await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}

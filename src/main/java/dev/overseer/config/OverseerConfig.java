@@ -1,0 +1,51 @@
+package dev.overseer.config;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The whole validated configuration. Built only by {@link ConfigLoader}; every value here is checked. */
+public record OverseerConfig(
+    Http http,
+    Path dataDir,
+    Db db,
+    ProfileSettings defaults,
+    Map<String, ProfileConfig> profiles) {
+
+  /** {@code bodyLimit}: the largest request body accepted; larger ones get 413. */
+  public record Http(String host, int port, long bodyLimit) {}
+
+  /** {@code url} is null when Overseer runs its own embedded PostgreSQL. */
+  public record Db(String url, int poolSize, int embeddedPort) {
+    public boolean embedded() {
+      return url == null;
+    }
+  }
+
+  static OverseerConfig read(ConfigReader reader) {
+    Http http = new Http(
+        reader.string("http.host", "127.0.0.1"),
+        reader.integer("http.port", 8080, 0, 65535),
+        reader.bytes("http.bodyLimit", 1L << 20, 1024, 1L << 30));
+    Path dataDir = Path.of(reader.string("dataDir", "./data"));
+    String url = reader.string("db.url", null);
+    if (url != null && url.isBlank()) url = null;
+    if (url != null && !url.matches("postgres(ql)?://.+")) {
+      throw new ConfigException("db.url", "expected postgresql://user:pass@host:port/db");
+    }
+    Db db = new Db(url, reader.integer("db.poolSize", 8, 1, 200), reader.integer("db.embedded.port", 0, 0, 65535));
+    ProfileSettings defaults = ProfileSettings.read(reader, "defaults.", ProfileSettings.BUILT_IN);
+    Map<String, ProfileConfig> profiles = new LinkedHashMap<>();
+    profiles.put("noop", ProfileConfig.builtinNoop(defaults));
+    for (String name : reader.sectionNames("profiles")) {
+      profiles.put(name, ProfileConfig.read(reader, name, defaults));
+    }
+    reader.rejectUnknownKeys();
+    return new OverseerConfig(http, dataDir, db, defaults, Collections.unmodifiableMap(profiles));
+  }
+
+  public OverseerConfig withHttpPort(int port) {
+    return new OverseerConfig(new Http(http.host, port, http.bodyLimit), dataDir, db, defaults, profiles);
+  }
+}

@@ -1,0 +1,36 @@
+package dev.overseer.store;
+
+import io.vertx.pgclient.PgConnectOptions;
+
+/**
+ * Where Overseer's PostgreSQL is: parsed once from a {@code postgresql://user:pass@host:port/db} URL and
+ * handed both to Flyway (JDBC) and to the reactive pool.
+ */
+public record DatabaseTarget(String host, int port, String database, String user, String password) {
+
+  public static DatabaseTarget fromUrl(String url) {
+    PgConnectOptions options = PgConnectOptions.fromUri(url);
+    return new DatabaseTarget(options.getHost(), options.getPort(), options.getDatabase(), options.getUser(),
+        options.getPassword());
+  }
+
+  public String jdbcUrl() {
+    return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+  }
+
+  public PgConnectOptions connectOptions() {
+    return new PgConnectOptions()
+        .setHost(host)
+        .setPort(port)
+        .setDatabase(database)
+        .setUser(user)
+        .setPassword(password)
+        .setCachePreparedStatements(true)
+        .setPipeliningLimit(64);
+  }
+
+  /** For logs: never the password. */
+  public String describe() {
+    return "postgresql://" + user + "@" + host + ":" + port + "/" + database;
+  }
+}

@@ -1,0 +1,71 @@
+-- Queries on tasks. Each is named; TaskStore runs them by name. Events written with a change go in the
+-- same statement (a data-modifying CTE), so a change and its history commit or fail together.
+
+-- name: TaskInsert
+WITH inserted AS (
+  INSERT INTO tasks (id, name, profile, priority, input, max_attempts, timeout_ms, run_at, labels,
+                     created_by, idempotency_key, request_hash)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, now()), $9, $10, $11, $12)
+  ON CONFLICT (created_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+  RETURNING *
+), event AS (
+  INSERT INTO task_events (task_id, type, actor, data)
+  SELECT id, 'created', created_by,
+         jsonb_build_object('name', name, 'profile', profile, 'priority', priority, 'runAt', run_at)
+  FROM inserted
+)
+SELECT * FROM inserted
+
+-- name: TaskByIdempotencyKey
+SELECT * FROM tasks WHERE created_by = $1 AND idempotency_key = $2
+
+-- name: TaskGet
+SELECT * FROM tasks WHERE id = $1 AND deleted_at IS NULL
+
+-- name: TaskList
+-- Keyset pagination, newest first: the cursor is the seq of the last task of the previous page.
+SELECT * FROM tasks
+WHERE deleted_at IS NULL
+  AND ($1::task_state IS NULL OR state = $1::task_state)
+  AND ($2::text IS NULL OR profile = $2)
+  AND ($3::jsonb IS NULL OR labels @> $3::jsonb)
+  AND ($4::bigint IS NULL OR seq < $4)
+ORDER BY seq DESC
+LIMIT $5
+
+-- name: TaskPatch
+-- Only a queued task changes; $2 (If-Match) guards against lost updates; $7/$8 let operators touch only
+-- their own tasks. No row back means one of these guards refused, and the caller reads why.
+WITH patched AS (
+  UPDATE tasks
+  SET name = COALESCE($3, name),
+      priority = COALESCE($4, priority),
+      labels = COALESCE($5, labels),
+      run_at = CASE WHEN $9 THEN COALESCE($6, now()) ELSE run_at END,
+      version = version + 1,
+      updated_at = now()
+  WHERE id = $1 AND state = 'queued' AND deleted_at IS NULL
+    AND ($2::integer IS NULL OR version = $2)
+    AND ($7 OR created_by = $8)
+  RETURNING *
+), event AS (
+  INSERT INTO task_events (task_id, type, actor, data)
+  SELECT id, 'updated', $8, $10 FROM patched
+)
+SELECT * FROM patched
+
+-- name: TaskDelete
+WITH deleted AS (
+  UPDATE tasks SET deleted_at = now(), updated_at = now(), version = version + 1
+  WHERE id = $1 AND deleted_at IS NULL AND state IN ('succeeded', 'failed', 'killed')
+    AND ($2 OR created_by = $3)
+  RETURNING *
+), event AS (
+  INSERT INTO task_events (task_id, type, actor, data)
+  SELECT id, 'deleted', $3, jsonb_build_object('state', state) FROM deleted
+)
+SELECT * FROM deleted
+
+-- name: TaskAnyById
+-- Includes deleted tasks: used to explain why a guarded change found no row.
+SELECT * FROM tasks WHERE id = $1
