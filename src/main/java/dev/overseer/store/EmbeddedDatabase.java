@@ -41,12 +41,25 @@ public final class EmbeddedDatabase implements AutoCloseable {
         .setPort(port)
         .setPGStartupWait(Duration.ofSeconds(60))
         .setServerConfig("listen_addresses", "127.0.0.1")
+        // The library defaults to fsync and synchronous_commit off (it is built for throwaway test
+        // databases). Overseer's promise is that a committed task survives a crash: turn both back on.
+        .setServerConfig("fsync", "on")
+        .setServerConfig("synchronous_commit", "on")
         .setServerConfig("max_connections", "200")
         .start();
     EmbeddedDatabase db = new EmbeddedDatabase(postgres);
     db.createDatabaseIfMissing(postgres.getPostgresDatabase());
     log.info("embedded PostgreSQL listening on 127.0.0.1:{} with data in {}", postgres.getPort(), pgData);
     return db;
+  }
+
+  /** The server's pid, from its lock file; a crash of Overseer leaves this process running. */
+  public static Optional<Long> runningPid(Path dataDir) throws IOException {
+    Path pidFile = dataDir.toAbsolutePath().resolve("postgres").resolve("postmaster.pid");
+    if (!Files.isRegularFile(pidFile)) return Optional.empty();
+    List<String> lines = Files.readAllLines(pidFile);
+    if (lines.isEmpty() || !lines.get(0).trim().matches("\\d+")) return Optional.empty();
+    return Optional.of(Long.parseLong(lines.get(0).trim()));
   }
 
   public DatabaseTarget target() {
@@ -74,11 +87,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
    * (fast shutdown: SIGINT) so this start can take over; a pid that is not a postgres process is left alone.
    */
   private static void stopOrphanedServer(Path pgData) throws IOException {
-    Path pidFile = pgData.resolve("postmaster.pid");
-    if (!Files.isRegularFile(pidFile)) return;
-    List<String> lines = Files.readAllLines(pidFile);
-    if (lines.isEmpty() || !lines.get(0).trim().matches("\\d+")) return;
-    long pid = Long.parseLong(lines.get(0).trim());
+    Optional<Long> running = runningPid(pgData.getParent());
+    if (running.isEmpty()) return;
+    long pid = running.get();
     Optional<ProcessHandle> handle = ProcessHandle.of(pid);
     if (handle.isEmpty() || !handle.get().isAlive()) return;
     String command = handle.get().info().command().orElse("");

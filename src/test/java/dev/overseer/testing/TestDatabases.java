@@ -11,6 +11,8 @@ import java.util.UUID;
 /**
  * The PostgreSQL server of the test suite: {@code OVERSEER_TEST_DB_URL} when set, otherwise one embedded
  * server (real binaries) shared by the whole JVM. Each caller gets a fresh database of its own.
+ * This shared server keeps the library's fast, non-durable settings: tests that crash something crash
+ * Overseer, never this server. Overseer's own embedded server runs durable (see EmbeddedDatabaseIT).
  */
 public final class TestDatabases {
   private static Server server;
