@@ -5,7 +5,11 @@ import dev.overseer.auth.TokenService;
 import dev.overseer.config.OverseerConfig;
 import dev.overseer.health.HealthRoutes;
 import dev.overseer.store.DatabaseTarget;
+import dev.overseer.cluster.NodeIdentity;
 import dev.overseer.store.EmbeddedDatabase;
+import dev.overseer.store.ExecutionStore;
+import dev.overseer.supervisor.ProfileControl;
+import dev.overseer.supervisor.SupervisorVerticle;
 import dev.overseer.store.Migrations;
 import dev.overseer.store.TaskStore;
 import dev.overseer.store.TokenStore;
@@ -16,6 +20,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -37,9 +42,11 @@ public final class Overseer implements AutoCloseable {
   private final Pool pool;
   private final int port;
   private final Optional<String> generatedAdminToken;
+  /** Undeployed in this order on stop: first no new requests, then no running agents. */
+  private final List<String> deployments;
 
   private Overseer(OverseerConfig config, EmbeddedDatabase embedded, DatabaseTarget database, Vertx vertx, Pool pool,
-      int port, Optional<String> generatedAdminToken) {
+      int port, Optional<String> generatedAdminToken, List<String> deployments) {
     this.config = config;
     this.embedded = embedded;
     this.database = database;
@@ -47,6 +54,7 @@ public final class Overseer implements AutoCloseable {
     this.pool = pool;
     this.port = port;
     this.generatedAdminToken = generatedAdminToken;
+    this.deployments = deployments;
   }
 
   /** Starts Overseer; blocking, so call it from a plain thread (main, a test), never an event loop. */
@@ -65,13 +73,21 @@ public final class Overseer implements AutoCloseable {
           .connectingTo(database.connectOptions())
           .using(vertx)
           .build();
+      String nodeId = NodeIdentity.load(config.dataDir());
+      ExecutionStore execution = new ExecutionStore(pool, nodeId);
       TokenService tokens = new TokenService(new TokenStore(pool));
-      TaskService tasks = new TaskService(new TaskStore(pool));
-      ApiVerticle api = new ApiVerticle(config, tasks, tokens, new HealthRoutes(vertx, pool));
-      await(vertx.deployVerticle(api));
+      TaskService tasks = new TaskService(new TaskStore(pool), execution);
+      SupervisorVerticle supervisor = new SupervisorVerticle(config, execution, database.connectOptions());
+      ProfileControl profiles = new ProfileControl(vertx, execution, config.profiles());
+      ApiVerticle api = new ApiVerticle(config, tasks, tokens, new HealthRoutes(vertx, pool), profiles,
+          supervisor::runningCounts);
+      String apiDeployment = await(vertx.deployVerticle(api));
+      String supervisorDeployment = await(vertx.deployVerticle(supervisor));
+      log.info("node {} is supervising profiles {}", nodeId, config.profiles().keySet());
       // Last, so that a start that fails earlier cannot swallow a generated token nobody saw.
       Optional<String> adminToken = await(tokens.bootstrapAdmin(env.get("OVERSEER_ADMIN_TOKEN")));
-      return new Overseer(config, embedded, database, vertx, pool, api.port(), adminToken);
+      return new Overseer(config, embedded, database, vertx, pool, api.port(), adminToken,
+          List.of(apiDeployment, supervisorDeployment));
     } catch (Exception | Error e) {
       if (vertx != null) vertx.close().await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       if (embedded != null) embedded.close();
@@ -106,9 +122,16 @@ public final class Overseer implements AutoCloseable {
    */
   public synchronized void stop() {
     try {
-      if (!vertx.deploymentIDs().isEmpty()) {
-        vertx.close().await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      for (String deployment : deployments) {
+        if (vertx.deploymentIDs().contains(deployment)) {
+          vertx.undeploy(deployment).await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
       }
+    } catch (Exception e) {
+      log.warn("a verticle did not stop cleanly: {}", e.toString());
+    }
+    try {
+      vertx.close().await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       log.warn("Vert.x did not close cleanly: {}", e.toString());
     }

@@ -23,6 +23,7 @@ public final class Json {
         .put("input", t.input())
         .put("output", t.output())
         .put("error", t.error())
+        .put("escalation", t.escalation())
         .put("attempt", t.attempt())
         .put("maxAttempts", t.maxAttempts())
         .put("timeout", Durations.format(t.timeout()))

@@ -37,6 +37,7 @@ final class TaskRoutes {
     builder.getRoute("patchTask").addHandler(this::patch);
     builder.getRoute("deleteTask").addHandler(this::delete);
     builder.getRoute("listTaskEvents").addHandler(this::events);
+    builder.getRoute("retryTask").addHandler(this::retry);
   }
 
   private void create(RoutingContext rc) {
@@ -96,6 +97,16 @@ final class TaskRoutes {
   private void delete(RoutingContext rc) {
     tasks.delete(Http.taskId(rc), Authentication.principal(rc))
         .onSuccess(task -> rc.response().setStatusCode(204).end())
+        .onFailure(rc::fail);
+  }
+
+  private void retry(RoutingContext rc) {
+    java.util.UUID id = Http.taskId(rc);
+    Integer asked = Http.body(rc).getInteger("maxAttempts");
+    tasks.get(id).compose(task -> tasks.retry(id,
+            asked != null ? asked : profiles.containsKey(task.profile()) ? profiles.get(task.profile()).settings().maxAttempts() : 1,
+            Authentication.principal(rc)))
+        .onSuccess(task -> respondWithTask(rc, 200, task))
         .onFailure(rc::fail);
   }
 

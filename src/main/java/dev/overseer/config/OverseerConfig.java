@@ -1,6 +1,7 @@
 package dev.overseer.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,6 +11,8 @@ public record OverseerConfig(
     Http http,
     Path dataDir,
     Db db,
+    Dispatch dispatch,
+    String escalationWebhook,
     ProfileSettings defaults,
     Map<String, ProfileConfig> profiles) {
 
@@ -23,6 +26,12 @@ public record OverseerConfig(
     }
   }
 
+  /**
+   * {@code leaseTtl}: how long a claim stays valid without renewal (a dead node's tasks wait at most
+   * this long); {@code pollInterval}: the fallback when no NOTIFY arrives; {@code batchSize}: tasks per claim.
+   */
+  public record Dispatch(Duration leaseTtl, Duration pollInterval, int batchSize) {}
+
   static OverseerConfig read(ConfigReader reader) {
     Http http = new Http(
         reader.string("http.host", "127.0.0.1"),
@@ -35,6 +44,15 @@ public record OverseerConfig(
       throw new ConfigException("db.url", "expected postgresql://user:pass@host:port/db");
     }
     Db db = new Db(url, reader.integer("db.poolSize", 8, 1, 200), reader.integer("db.embedded.port", 0, 0, 65535));
+    Dispatch dispatch = new Dispatch(
+        reader.duration("dispatch.leaseTtl", Duration.ofSeconds(30), Duration.ofSeconds(1)),
+        reader.duration("dispatch.pollInterval", Duration.ofSeconds(1), Duration.ofMillis(10)),
+        reader.integer("dispatch.batchSize", 100, 1, 1000));
+    String webhook = reader.string("escalation.webhook", null);
+    if (webhook != null && webhook.isBlank()) webhook = null;
+    if (webhook != null && !webhook.matches("https?://.+")) {
+      throw new ConfigException("escalation.webhook", "expected an http:// or https:// URL");
+    }
     ProfileSettings defaults = ProfileSettings.read(reader, "defaults.", ProfileSettings.BUILT_IN);
     Map<String, ProfileConfig> profiles = new LinkedHashMap<>();
     profiles.put("noop", ProfileConfig.builtinNoop(defaults));
@@ -42,10 +60,6 @@ public record OverseerConfig(
       profiles.put(name, ProfileConfig.read(reader, name, defaults));
     }
     reader.rejectUnknownKeys();
-    return new OverseerConfig(http, dataDir, db, defaults, Collections.unmodifiableMap(profiles));
-  }
-
-  public OverseerConfig withHttpPort(int port) {
-    return new OverseerConfig(new Http(http.host, port, http.bodyLimit), dataDir, db, defaults, profiles);
+    return new OverseerConfig(http, dataDir, db, dispatch, webhook, defaults, Collections.unmodifiableMap(profiles));
   }
 }

@@ -24,6 +24,7 @@ final class Rows {
         row.getValue("input"),
         row.getValue("output"),
         row.getValue("error"),
+        row.getValue("escalation"),
         row.getInteger("attempt"),
         row.getInteger("max_attempts"),
         Duration.ofMillis(row.getLong("timeout_ms")),

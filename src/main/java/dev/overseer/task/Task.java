@@ -16,6 +16,7 @@ public record Task(
     Object input,
     Object output,
     Object error,
+    Object escalation,
     int attempt,
     int maxAttempts,
     Duration timeout,

@@ -2,6 +2,7 @@ package dev.overseer.task;
 
 import dev.overseer.auth.Principal;
 import dev.overseer.error.Problem;
+import dev.overseer.store.ExecutionStore;
 import dev.overseer.store.TaskStore;
 import io.vertx.core.Future;
 import java.util.List;
@@ -10,9 +11,11 @@ import java.util.UUID;
 /** The rules of the control plane for tasks: who may do what, and what a refused change means. */
 public final class TaskService {
   private final TaskStore store;
+  private final ExecutionStore execution;
 
-  public TaskService(TaskStore store) {
+  public TaskService(TaskStore store, ExecutionStore execution) {
     this.store = store;
+    this.execution = execution;
   }
 
   /** The result of a create: the task, and whether it was this request that created it. */
@@ -67,6 +70,15 @@ public final class TaskService {
         ? Future.succeededFuture(deleted.get())
         : whyRefused(id, actor, task -> Problem.conflict(
             "task is " + task.state().wireName() + "; only a finished task can be deleted")));
+  }
+
+  /** A failed or killed task back to the queue with a fresh budget of {@code attempts} attempts. */
+  public Future<Task> retry(UUID id, int attempts, Principal actor) {
+    requireOperator(actor);
+    return execution.retryByHuman(id, actor.isAdmin(), actor.name(), attempts).compose(retried -> retried.isPresent()
+        ? Future.succeededFuture(retried.get())
+        : whyRefused(id, actor, task -> Problem.conflict(
+            "task is " + task.state().wireName() + "; only a failed or killed task can be retried")));
   }
 
   public Future<List<TaskEvent>> events(UUID id, long afterId, int limit) {

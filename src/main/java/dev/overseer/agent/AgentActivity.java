@@ -1,0 +1,62 @@
+package dev.overseer.agent;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * What an agent reported lately. Written by the agent (from any thread: a process agent's readers run
+ * on threads of their own), read by its verticle at each heartbeat: nothing here queues per line, so a
+ * chatty agent costs constant memory.
+ */
+public final class AgentActivity {
+  private static final int LOG_TAIL = 20;
+
+  /** The latest progress an agent reported. */
+  public record Progress(Integer percent, String message) {}
+
+  private final AtomicLong lastActivityMillis = new AtomicLong(System.currentTimeMillis());
+  private final AtomicReference<Progress> progress = new AtomicReference<>();
+  private final AtomicLong logLines = new AtomicLong();
+  private final ArrayDeque<String> logTail = new ArrayDeque<>();
+
+  /** Any sign of life: output, progress, an explicit heartbeat. */
+  public void touch() {
+    lastActivityMillis.set(System.currentTimeMillis());
+  }
+
+  public void progress(Integer percent, String message) {
+    progress.set(new Progress(percent, message));
+    touch();
+  }
+
+  public void log(String line) {
+    logLines.incrementAndGet();
+    synchronized (logTail) {
+      if (logTail.size() == LOG_TAIL) logTail.removeFirst();
+      logTail.addLast(line);
+    }
+    touch();
+  }
+
+  public long lastActivityMillis() {
+    return lastActivityMillis.get();
+  }
+
+  public Progress progress() {
+    return progress.get();
+  }
+
+  public long logLines() {
+    return logLines.get();
+  }
+
+  /** The last few log lines, kept for the error of a failed attempt. */
+  public List<String> logTail() {
+    synchronized (logTail) {
+      return new ArrayList<>(logTail);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package dev.overseer.agent;
+
+import dev.overseer.bus.Addresses;
+import dev.overseer.config.ProfileConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+
+/**
+ * One running attempt of a task, supervised like an OTP child: it starts the agent, sends a heartbeat
+ * to the supervisor every {@code heartbeatInterval} (attempt, pid, last activity, progress) and reports
+ * the outcome once. Undeploying it terminates the agent: SIGTERM, then SIGKILL after the grace.
+ */
+public final class AgentVerticle extends VerticleBase {
+  private final AttemptSpec spec;
+  private final WorkerExecutor processes;
+  private final PidFiles pidFiles;
+  private final AgentActivity activity = new AgentActivity();
+  private volatile Duration stopGrace;
+  private Agent agent;
+  private long heartbeatTimer = -1;
+  private boolean finished;
+
+  public AgentVerticle(AttemptSpec spec, WorkerExecutor processes, PidFiles pidFiles) {
+    this.spec = spec;
+    this.processes = processes;
+    this.pidFiles = pidFiles;
+    this.stopGrace = spec.profile().settings().shutdownGrace();
+  }
+
+  /** The grace the next stop uses (a kill may ask for its own). */
+  public void stopGrace(Duration grace) {
+    this.stopGrace = grace;
+  }
+
+  @Override
+  public Future<?> start() {
+    agent = spec.profile().kind() == ProfileConfig.Kind.PROCESS
+        ? new ProcessAgent(context, processes, spec, pidFiles)
+        : new BuiltinAgent(vertx, spec.profile().agent(), spec);
+    long interval = spec.profile().settings().supervisor().heartbeatInterval().toMillis();
+    heartbeatTimer = vertx.setPeriodic(interval, id -> heartbeat());
+    agent.start(activity).onComplete(ended -> {
+      finished = true;
+      vertx.cancelTimer(heartbeatTimer);
+      AgentOutcome outcome = ended.succeeded() ? ended.result()
+          : AgentOutcome.failure("agent-crashed", String.valueOf(ended.cause()), true, null);
+      vertx.eventBus().send(Addresses.AGENT_FINISHED, finishedMessage(outcome));
+    });
+    // Deployment completes at once: the agent runs on, and its start-up failure arrives as an outcome.
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(heartbeatTimer);
+    if (agent == null) return Future.succeededFuture();
+    return agent.terminate(finished ? Duration.ZERO : stopGrace);
+  }
+
+  private void heartbeat() {
+    if (finished) return;
+    AgentActivity.Progress progress = activity.progress();
+    JsonObject beat = new JsonObject()
+        .put("taskId", spec.taskId().toString())
+        .put("attempt", spec.attempt())
+        .put("pid", agent.pid())
+        .put("lastActivity", activity.lastActivityMillis());
+    if (progress != null) beat.put("percent", progress.percent()).put("message", progress.message());
+    vertx.eventBus().send(Addresses.AGENT_HEARTBEAT, beat);
+  }
+
+  private JsonObject finishedMessage(AgentOutcome outcome) {
+    JsonObject message = new JsonObject()
+        .put("taskId", spec.taskId().toString())
+        .put("attempt", spec.attempt())
+        .put("succeeded", outcome.succeeded());
+    if (outcome.succeeded()) message.put("output", outcome.output());
+    else message.put("error", outcome.errorJson());
+    AgentActivity.Progress progress = activity.progress();
+    if (progress != null) message.put("percent", progress.percent()).put("message", progress.message());
+    return message;
+  }
+}

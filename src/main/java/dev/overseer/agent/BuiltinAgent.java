@@ -1,0 +1,69 @@
+package dev.overseer.agent;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+
+/**
+ * Overseer's own agents, for tests, demos and benchmarks: {@code noop} succeeds at once with its input
+ * as output; {@code sleep} reports progress for {@code input.ms} then succeeds; {@code fail} fails
+ * ({@code input.retryable}, default true; {@code input.message}).
+ */
+final class BuiltinAgent implements Agent {
+  private final Vertx vertx;
+  private final String kind;
+  private final AttemptSpec spec;
+  private final Promise<AgentOutcome> outcome = Promise.promise();
+  private long timer = -1;
+
+  BuiltinAgent(Vertx vertx, String kind, AttemptSpec spec) {
+    this.vertx = vertx;
+    this.kind = kind;
+    this.spec = spec;
+  }
+
+  @Override
+  public Future<AgentOutcome> start(AgentActivity activity) {
+    JsonObject input = spec.input();
+    switch (kind) {
+      case "noop" -> outcome.tryComplete(AgentOutcome.success(input));
+      case "fail" -> outcome.tryComplete(AgentOutcome.failure("agent-error",
+          input.getString("message", "the fail agent failed, as asked"), input.getBoolean("retryable", true), null));
+      default -> sleep(activity, Math.max(0, input.getLong("ms", 1000L)));
+    }
+    return outcome.future();
+  }
+
+  private void sleep(AgentActivity activity, long ms) {
+    long started = System.currentTimeMillis();
+    long tick = Math.max(10, spec.profile().settings().supervisor().heartbeatInterval().toMillis());
+    activity.progress(0, "sleeping " + ms + "ms");
+    if (ms == 0) {
+      outcome.tryComplete(AgentOutcome.success(spec.input()));
+      return;
+    }
+    timer = vertx.setPeriodic(Math.min(tick, ms), id -> {
+      long elapsed = System.currentTimeMillis() - started;
+      if (elapsed >= ms) {
+        vertx.cancelTimer(id);
+        activity.progress(100, "done");
+        outcome.tryComplete(AgentOutcome.success(spec.input()));
+      } else {
+        activity.progress((int) (elapsed * 100 / ms), "slept " + elapsed + "ms of " + ms + "ms");
+      }
+    });
+  }
+
+  @Override
+  public Future<Boolean> terminate(Duration grace) {
+    if (timer >= 0) vertx.cancelTimer(timer);
+    return Future.succeededFuture(false);
+  }
+
+  @Override
+  public long pid() {
+    return -1;
+  }
+}

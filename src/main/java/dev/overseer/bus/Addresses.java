@@ -1,0 +1,15 @@
+package dev.overseer.bus;
+
+/** Every event-bus address Overseer uses, in one place: {@code overseer.<area>.<verb>}. */
+public final class Addresses {
+  private Addresses() {}
+
+  /** Agent → supervisor, every heartbeat interval: attempt, pid, last activity, progress. Node-local. */
+  public static final String AGENT_HEARTBEAT = "overseer.agent.heartbeat";
+  /** Agent → supervisor, once: the attempt's outcome. Node-local. */
+  public static final String AGENT_FINISHED = "overseer.agent.finished";
+  /** Published when a profile is paused or resumed, so every node's supervisor reloads its pauses. */
+  public static final String PROFILES_CHANGED = "overseer.profiles.changed";
+  /** Asks the local dispatcher to claim work now (a task was retried, a profile resumed). */
+  public static final String DISPATCH_WAKE = "overseer.dispatch.wake";
+}

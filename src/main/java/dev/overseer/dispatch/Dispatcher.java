@@ -1,0 +1,102 @@
+package dev.overseer.dispatch;
+
+import dev.overseer.bus.Addresses;
+import dev.overseer.config.OverseerConfig;
+import dev.overseer.config.ProfileConfig;
+import dev.overseer.store.ExecutionStore;
+import dev.overseer.task.Task;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Claims ready tasks for this node: by priority then age, within each profile's free concurrency, never
+ * for a paused profile. Woken by PostgreSQL NOTIFY when tasks arrive (so an idle system starts work in
+ * milliseconds), by the supervisor when a slot frees, and by a poll timer as the fallback. One claim
+ * round runs at a time; a wake during a round runs another right after.
+ */
+public final class Dispatcher {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+  static final String CHANNEL = "overseer_tasks";
+
+  /** What the dispatcher needs from the supervisor that runs the claimed attempts. */
+  public interface Host {
+    int freeSlots(ProfileConfig profile);
+
+    boolean paused(String profile);
+
+    void launch(Task task, ProfileConfig profile);
+  }
+
+  private final Vertx vertx;
+  private final ExecutionStore store;
+  private final OverseerConfig config;
+  private final Host host;
+  private PgSubscriber subscriber;
+  private MessageConsumer<Object> wakeConsumer;
+  private long pollTimer = -1;
+  private boolean dispatching;
+  private boolean again;
+  private boolean stopped;
+
+  public Dispatcher(Vertx vertx, ExecutionStore store, OverseerConfig config, Host host) {
+    this.vertx = vertx;
+    this.store = store;
+    this.config = config;
+    this.host = host;
+  }
+
+  public Future<Void> start(PgConnectOptions listenOn) {
+    subscriber = PgSubscriber.subscriber(vertx, listenOn).reconnectPolicy(retries -> 1000L);
+    subscriber.channel(CHANNEL).handler(payload -> wake());
+    wakeConsumer = vertx.eventBus().localConsumer(Addresses.DISPATCH_WAKE, m -> wake());
+    pollTimer = vertx.setPeriodic(config.dispatch().pollInterval().toMillis(), id -> wake());
+    return subscriber.connect().onComplete(connected -> wake());
+  }
+
+  public Future<Void> stop() {
+    stopped = true;
+    vertx.cancelTimer(pollTimer);
+    return Future.join(wakeConsumer.unregister(), subscriber.close()).mapEmpty();
+  }
+
+  /** Runs a claim round now, or right after the one under way. */
+  public void wake() {
+    if (stopped) return;
+    if (dispatching) {
+      again = true;
+      return;
+    }
+    dispatching = true;
+    again = false;
+    Future<Boolean> round = Future.succeededFuture(false);
+    for (ProfileConfig profile : config.profiles().values()) {
+      round = round.compose(more -> claimFor(profile).map(filled -> more || filled));
+    }
+    round.onComplete(done -> {
+      dispatching = false;
+      if (done.failed()) log.warn("claiming tasks failed: {}", done.cause().toString());
+      if (again || (done.succeeded() && done.result())) vertx.runOnContext(v -> wake());
+    });
+  }
+
+  /** Claims for one profile; true when the claim came back full and the profile still has free slots. */
+  private Future<Boolean> claimFor(ProfileConfig profile) {
+    int free = host.freeSlots(profile);
+    if (free <= 0 || host.paused(profile.name())) return Future.succeededFuture(false);
+    int wanted = Math.min(free, config.dispatch().batchSize());
+    return store.claim(profile.name(), wanted, config.dispatch().leaseTtl()).map(tasks -> {
+      launchAll(tasks, profile);
+      return tasks.size() == wanted && free > wanted;
+    });
+  }
+
+  private void launchAll(List<Task> tasks, ProfileConfig profile) {
+    for (Task task : tasks) host.launch(task, profile);
+  }
+}

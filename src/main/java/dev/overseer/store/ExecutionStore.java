@@ -1,0 +1,130 @@
+package dev.overseer.store;
+
+import dev.overseer.task.Task;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/** The execution plane's SQL: claims, fenced attempt results, leases, pauses and the outbox. */
+public final class ExecutionStore {
+  private final Pool pool;
+  private final String nodeId;
+
+  public ExecutionStore(Pool pool, String nodeId) {
+    this.pool = pool;
+    this.nodeId = nodeId;
+  }
+
+  public Future<List<Task>> claim(String profile, int limit, Duration leaseTtl) {
+    return pool.preparedQuery(SqlQueries.get("TaskClaim"))
+        .execute(Tuple.of(profile, limit, nodeId, leaseTtl.toMillis()))
+        .map(ExecutionStore::tasks);
+  }
+
+  public Future<Void> processStarted(UUID taskId, int attempt, long pid, java.time.Instant startedAt) {
+    return pool.preparedQuery(SqlQueries.get("AttemptProcessStarted"))
+        .execute(Tuple.of(taskId, attempt, pid, startedAt == null ? null : OffsetDateTime.ofInstant(startedAt, ZoneOffset.UTC)))
+        .mapEmpty();
+  }
+
+  public Future<Void> progress(UUID taskId, int attempt, Integer percent, String message) {
+    return pool.preparedQuery(SqlQueries.get("AttemptProgress"))
+        .execute(Tuple.of(taskId, attempt, percent == null ? null : percent.shortValue(), message))
+        .mapEmpty();
+  }
+
+  /** Empty when the attempt no longer holds the task (fenced off). */
+  public Future<Optional<Task>> succeeded(UUID taskId, int attempt, Object output, Integer percent, String message) {
+    return pool.preparedQuery(SqlQueries.get("AttemptSucceeded"))
+        .execute(Tuple.tuple().addUUID(taskId).addInteger(attempt).addValue(output).addString(nodeId)
+            .addValue(percent == null ? null : percent.shortValue()).addString(message))
+        .map(ExecutionStore::first);
+  }
+
+  public Future<Optional<Task>> retrying(UUID taskId, int attempt, JsonObject error, Duration backoff) {
+    return pool.preparedQuery(SqlQueries.get("AttemptRetrying"))
+        .execute(Tuple.of(taskId, attempt, error, backoff.toMillis(), nodeId))
+        .map(ExecutionStore::first);
+  }
+
+  public Future<Optional<Task>> failed(UUID taskId, int attempt, JsonObject error, JsonObject escalation, boolean webhook) {
+    return pool.preparedQuery(SqlQueries.get("AttemptFailed"))
+        .execute(Tuple.of(taskId, attempt, error, escalation, nodeId, webhook))
+        .map(ExecutionStore::first);
+  }
+
+  /** Renews this node's leases on the given tasks; returns the ids it still holds. */
+  public Future<Set<UUID>> renew(List<UUID> taskIds, Duration leaseTtl) {
+    return pool.preparedQuery(SqlQueries.get("LeasesRenew"))
+        .execute(Tuple.of(nodeId, leaseTtl.toMillis(), taskIds.toArray(new UUID[0])))
+        .map(rows -> {
+          Set<UUID> held = new HashSet<>();
+          for (Row row : rows) held.add(row.getUUID("id"));
+          return held;
+        });
+  }
+
+  /**
+   * Returns expired leases to retrying, one reaper across all nodes at a time. With {@code ownPreviousLife},
+   * this node's own leases are recovered at once, expired or not (it just restarted).
+   */
+  public Future<List<Task>> reap(boolean ownPreviousLife, boolean webhook) {
+    return pool.withTransaction(conn -> conn.preparedQuery(SqlQueries.get("ReaperLock")).execute()
+        .compose(lock -> lock.iterator().next().getBoolean("locked")
+            ? conn.preparedQuery(SqlQueries.get("LeasesReapExpired"))
+                .execute(Tuple.of(ownPreviousLife ? nodeId : null, webhook))
+                .map(ExecutionStore::tasks)
+            : Future.succeededFuture(List.of())));
+  }
+
+  /** On a clean shutdown: this node's running tasks go back to the queue without using up an attempt. */
+  public Future<List<Task>> releaseAll() {
+    return pool.preparedQuery(SqlQueries.get("LeasesRelease")).execute(Tuple.of(nodeId)).map(ExecutionStore::tasks);
+  }
+
+  public Future<Set<String>> pausedProfiles() {
+    return pool.preparedQuery(SqlQueries.get("ProfilePauses")).execute().map(rows -> {
+      Set<String> paused = new HashSet<>();
+      for (Row row : rows) paused.add(row.getString("profile"));
+      return paused;
+    });
+  }
+
+  /** Pauses or resumes a profile, writing {@code eventType} and, when {@code webhook}, an outbox entry. */
+  public Future<Void> setPaused(String profile, boolean paused, String reason, String actor, String eventType,
+      JsonObject details, boolean webhook) {
+    return pool.preparedQuery(SqlQueries.get("ProfileSetPaused"))
+        .execute(Tuple.tuple().addString(profile).addBoolean(paused).addString(reason).addString(actor)
+            .addString(eventType).addValue(details).addBoolean(webhook))
+        .mapEmpty();
+  }
+
+  public Future<Optional<Task>> retryByHuman(UUID taskId, boolean admin, String actor, int attempts) {
+    return pool.preparedQuery(SqlQueries.get("TaskRetryByHuman"))
+        .execute(Tuple.of(taskId, admin, actor, attempts))
+        .map(ExecutionStore::first);
+  }
+
+  private static List<Task> tasks(RowSet<Row> rows) {
+    List<Task> out = new ArrayList<>(rows.size());
+    for (Row row : rows) out.add(Rows.task(row));
+    return out;
+  }
+
+  private static Optional<Task> first(RowSet<Row> rows) {
+    var it = rows.iterator();
+    return it.hasNext() ? Optional.of(Rows.task(it.next())) : Optional.empty();
+  }
+}

@@ -1,0 +1,31 @@
+package dev.overseer.supervisor;
+
+import dev.overseer.config.ProfileConfig;
+import dev.overseer.task.Task;
+
+/** The supervisor's view of one running attempt. Touched only on the supervisor's context. */
+final class RunningAttempt {
+  final Task task;
+  final ProfileConfig profile;
+  final long startedMillis = System.currentTimeMillis();
+  String deploymentId;
+  long lastHeartbeatMillis = startedMillis;
+  long lastActivityMillis = startedMillis;
+  long pid = -1;
+  Integer progressPercent;
+  String progressMessage;
+  boolean progressDirty;
+  /** Why the supervisor is terminating this attempt; null while it runs normally. */
+  String terminating;
+  /** The lease was taken over: whatever this attempt does now is fenced off; just stop it. */
+  boolean leaseLost;
+
+  RunningAttempt(Task task, ProfileConfig profile) {
+    this.task = task;
+    this.profile = profile;
+  }
+
+  int attempt() {
+    return task.attempt();
+  }
+}

@@ -1,0 +1,322 @@
+package dev.overseer.supervisor;
+
+import dev.overseer.agent.AgentVerticle;
+import dev.overseer.agent.AttemptSpec;
+import dev.overseer.agent.PidFiles;
+import dev.overseer.bus.Addresses;
+import dev.overseer.config.OverseerConfig;
+import dev.overseer.config.ProfileConfig;
+import dev.overseer.config.ProfileSettings;
+import dev.overseer.dispatch.Dispatcher;
+import dev.overseer.store.ExecutionStore;
+import dev.overseer.task.Task;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single place that decides about running attempts on this node. It starts one {@link AgentVerticle}
+ * per claimed attempt, watches their heartbeats, declares them dead ({@code heartbeat-lost}),
+ * {@code stalled} or past their {@code timeout}, terminates them, and sends every failure through the
+ * retry policy. Too many failures of one profile within its period (OTP restart intensity) pause the
+ * profile: an escalation a human resolves. It also keeps this node's leases alive and, with every other
+ * node, reaps the leases of dead ones.
+ */
+public final class SupervisorVerticle extends VerticleBase implements Dispatcher.Host {
+  private static final Logger log = LoggerFactory.getLogger(SupervisorVerticle.class);
+
+  private final OverseerConfig config;
+  private final ExecutionStore store;
+  private final PgConnectOptions listenOn;
+  private final PidFiles pidFiles;
+  private final Map<UUID, RunningAttempt> running = new HashMap<>();
+  /** Read by the API from other threads, hence concurrent. */
+  private final Map<String, Integer> runningByProfile = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, RestartIntensity> intensity = new HashMap<>();
+  private Set<String> paused = new HashSet<>();
+  private final List<Long> timers = new ArrayList<>();
+  private Dispatcher dispatcher;
+  private WorkerExecutor processes;
+  private boolean stopping;
+
+  public SupervisorVerticle(OverseerConfig config, ExecutionStore store, PgConnectOptions listenOn) {
+    this.config = config;
+    this.store = store;
+    this.listenOn = listenOn;
+    this.pidFiles = new PidFiles(config.dataDir());
+  }
+
+  @Override
+  public Future<?> start() {
+    processes = vertx.createSharedWorkerExecutor("overseer-processes", 64, 5, TimeUnit.MINUTES);
+    dispatcher = new Dispatcher(vertx, store, config, this);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_HEARTBEAT, this::onHeartbeat);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_FINISHED, this::onFinished);
+    vertx.eventBus().consumer(Addresses.PROFILES_CHANGED, m -> reloadPauses());
+    return recoverPreviousLife()
+        .compose(v -> reloadPauses())
+        .compose(v -> {
+          timers.add(vertx.setPeriodic(checkIntervalMillis(), id -> check()));
+          long ttl = config.dispatch().leaseTtl().toMillis();
+          timers.add(vertx.setPeriodic(Math.max(100, ttl / 3), id -> renewLeases()));
+          timers.add(vertx.setPeriodic(Math.max(200, ttl / 2), id -> reapExpired()));
+          timers.add(vertx.setPeriodic(Math.max(1000, config.dispatch().pollInterval().toMillis()), id -> reloadPauses()));
+          return dispatcher.start(listenOn);
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    timers.forEach(vertx::cancelTimer);
+    // Agents were deployed from here, so Vert.x has already stopped them (terminating their processes).
+    return dispatcher.stop()
+        .compose(v -> store.releaseAll())
+        .onSuccess(released -> {
+          if (!released.isEmpty()) log.info("handed {} running tasks back to the queue", released.size());
+        })
+        .recover(e -> {
+          log.warn("could not hand running tasks back ({}); their leases will expire", e.toString());
+          return Future.succeededFuture();
+        })
+        .compose(v -> processes.close());
+  }
+
+  // ---- Dispatcher.Host
+
+  @Override
+  public int freeSlots(ProfileConfig profile) {
+    return stopping ? 0 : profile.settings().concurrency() - runningByProfile.getOrDefault(profile.name(), 0);
+  }
+
+  @Override
+  public boolean paused(String profile) {
+    return paused.contains(profile);
+  }
+
+  @Override
+  public void launch(Task task, ProfileConfig profile) {
+    RunningAttempt attempt = new RunningAttempt(task, profile);
+    running.put(task.id(), attempt);
+    runningByProfile.merge(profile.name(), 1, Integer::sum);
+    JsonObject input = task.input() instanceof JsonObject json ? json : new JsonObject();
+    AttemptSpec spec = new AttemptSpec(task.id(), task.attempt(), input, task.timeout(), profile, config.dataDir());
+    vertx.deployVerticle(new AgentVerticle(spec, processes, pidFiles)).onComplete(deployed -> {
+      if (deployed.succeeded()) {
+        attempt.deploymentId = deployed.result();
+        // a quick agent may have finished before its deployment completed
+        if (running.get(task.id()) != attempt) undeploy(attempt);
+      } else {
+        log.error("could not deploy the agent of {}", spec.key(), deployed.cause());
+      }
+    });
+  }
+
+  /** Running attempts per profile, for the API. */
+  public Map<String, Integer> runningCounts() {
+    return Map.copyOf(runningByProfile);
+  }
+
+  // ---- what agents say
+
+  private void onHeartbeat(Message<JsonObject> message) {
+    JsonObject beat = message.body();
+    RunningAttempt attempt = running.get(UUID.fromString(beat.getString("taskId")));
+    if (attempt == null || attempt.attempt() != beat.getInteger("attempt")) return;
+    attempt.lastHeartbeatMillis = System.currentTimeMillis();
+    attempt.lastActivityMillis = Math.max(attempt.lastActivityMillis, beat.getLong("lastActivity"));
+    long pid = beat.getLong("pid", -1L);
+    if (pid > 0 && attempt.pid != pid) {
+      attempt.pid = pid;
+      store.processStarted(attempt.task.id(), attempt.attempt(), pid, dev.overseer.agent.ProcessTree.startTime(pid).orElse(null))
+          .onFailure(e -> log.warn("cannot record pid of {}: {}", attempt.task.id(), e.toString()));
+    }
+    Integer percent = beat.getInteger("percent");
+    String text = beat.getString("message");
+    if (beat.containsKey("percent") && (!java.util.Objects.equals(percent, attempt.progressPercent)
+        || !java.util.Objects.equals(text, attempt.progressMessage))) {
+      attempt.progressPercent = percent;
+      attempt.progressMessage = text;
+      // one write per heartbeat interval at most: a chatty agent cannot flood the database
+      store.progress(attempt.task.id(), attempt.attempt(), percent, text)
+          .onFailure(e -> log.warn("cannot record progress of {}: {}", attempt.task.id(), e.toString()));
+    }
+  }
+
+  private void onFinished(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    RunningAttempt attempt = running.get(UUID.fromString(body.getString("taskId")));
+    if (attempt == null || attempt.attempt() != body.getInteger("attempt") || attempt.terminating != null) {
+      return; // a stale attempt, or one the supervisor is already terminating and will record itself
+    }
+    forget(attempt);
+    undeploy(attempt);
+    if (stopping || attempt.leaseLost) return;
+    if (body.getBoolean("succeeded")) {
+      store.succeeded(attempt.task.id(), attempt.attempt(), body.getValue("output"), body.getInteger("percent"),
+              body.getString("message"))
+          .onComplete(done -> afterRecord(attempt, done.succeeded() ? done.result().isPresent() : null, done.cause()));
+    } else {
+      JsonObject error = body.getJsonObject("error");
+      attemptFailed(attempt, error, error.getBoolean("retryable", true), true);
+    }
+  }
+
+  // ---- decisions
+
+  /** Every check interval: heartbeats lost, stalled agents, timeouts. */
+  private void check() {
+    long now = System.currentTimeMillis();
+    for (RunningAttempt attempt : List.copyOf(running.values())) {
+      if (attempt.terminating != null || attempt.deploymentId == null) continue;
+      ProfileSettings.Supervision s = attempt.profile.settings().supervisor();
+      if (now - attempt.lastHeartbeatMillis > s.heartbeatInterval().toMillis() * s.missedHeartbeatsLimit()) {
+        terminate(attempt, "heartbeat-lost", "no heartbeat for " + (now - attempt.lastHeartbeatMillis) + "ms");
+      } else if (now - attempt.lastActivityMillis > s.stallTimeout().toMillis()) {
+        terminate(attempt, "stalled", "no progress, output or heartbeat from the agent for "
+            + (now - attempt.lastActivityMillis) + "ms");
+      } else if (now - attempt.startedMillis > attempt.task.timeout().toMillis()) {
+        terminate(attempt, "timeout", "the attempt ran longer than its timeout of "
+            + dev.overseer.config.Durations.format(attempt.task.timeout()));
+      }
+    }
+  }
+
+  /** Stops an attempt the supervisor gave up on, then records the failure through the retry policy. */
+  private void terminate(RunningAttempt attempt, String reason, String message) {
+    attempt.terminating = reason;
+    log.warn("terminating {} attempt {}: {}", attempt.task.id(), attempt.attempt(), message);
+    undeploy(attempt).onComplete(stopped -> {
+      forget(attempt);
+      if (stopping || attempt.leaseLost) return;
+      JsonObject error = new JsonObject().put("reason", reason).put("message", message).put("retryable", true);
+      attemptFailed(attempt, error, true, true);
+    });
+  }
+
+  private void attemptFailed(RunningAttempt attempt, JsonObject error, boolean retryable, boolean agentsFault) {
+    if (agentsFault) recordProfileFailure(attempt.profile);
+    Task task = attempt.task;
+    Future<java.util.Optional<Task>> recorded;
+    if (retryable && task.attempt() < task.maxAttempts()) {
+      java.time.Duration backoff = Backoff.after(task.attempt(), attempt.profile.settings().retry());
+      recorded = store.retrying(task.id(), task.attempt(), error, backoff);
+      // claim it when it is due rather than at the next poll
+      vertx.setTimer(Math.max(1, backoff.toMillis()), id -> dispatcher.wake());
+    } else {
+      JsonObject escalation = new JsonObject()
+          .put("reason", retryable ? "attempts-exhausted" : "not-retryable")
+          .put("attempts", task.attempt())
+          .put("lastError", error);
+      recorded = store.failed(task.id(), task.attempt(), error, escalation, config.escalationWebhook() != null);
+    }
+    recorded.onComplete(done -> afterRecord(attempt, done.succeeded() ? done.result().isPresent() : null, done.cause()));
+  }
+
+  private void afterRecord(RunningAttempt attempt, Boolean applied, Throwable failure) {
+    if (failure != null) {
+      log.error("cannot record the end of {} attempt {}; its lease will expire and it will be retried",
+          attempt.task.id(), attempt.attempt(), failure);
+    } else if (!applied) {
+      log.info("{} attempt {} was fenced off: its lease had passed to another attempt", attempt.task.id(), attempt.attempt());
+    }
+    dispatcher.wake();
+  }
+
+  private void recordProfileFailure(ProfileConfig profile) {
+    ProfileSettings.Supervision s = profile.settings().supervisor();
+    RestartIntensity limit = intensity.computeIfAbsent(profile.name(), n -> new RestartIntensity(s.intensity(), s.period()));
+    if (limit.recordFailure(System.currentTimeMillis()) && !paused.contains(profile.name())) {
+      paused.add(profile.name());
+      String reason = "more than " + s.intensity() + " failures within " + dev.overseer.config.Durations.format(s.period());
+      log.error("escalating profile {}: {}; it is paused until someone resumes it", profile.name(), reason);
+      JsonObject details = new JsonObject().put("failures", limit.recent()).put("intensity", s.intensity())
+          .put("period", dev.overseer.config.Durations.format(s.period()));
+      store.setPaused(profile.name(), true, reason, "overseer", "profile.escalated", details, config.escalationWebhook() != null)
+          .onSuccess(v -> vertx.eventBus().publish(Addresses.PROFILES_CHANGED, profile.name()))
+          .onFailure(e -> log.error("cannot record the escalation of profile {}", profile.name(), e));
+    }
+  }
+
+  // ---- leases
+
+  private void renewLeases() {
+    if (running.isEmpty()) return;
+    List<UUID> ids = new ArrayList<>(running.keySet());
+    store.renew(ids, config.dispatch().leaseTtl()).onSuccess(held -> {
+      for (UUID id : ids) {
+        RunningAttempt attempt = running.get(id);
+        if (attempt != null && !held.contains(id) && attempt.terminating == null) {
+          attempt.leaseLost = true;
+          terminate(attempt, "lease-lost", "this node lost the lease (it could not renew it in time)");
+        }
+      }
+    }).onFailure(e -> log.warn("cannot renew leases: {}", e.toString()));
+  }
+
+  private void reapExpired() {
+    store.reap(false, config.escalationWebhook() != null).onSuccess(reaped -> {
+      if (!reaped.isEmpty()) {
+        log.warn("reaped {} tasks whose node stopped renewing its leases", reaped.size());
+        dispatcher.wake();
+      }
+    }).onFailure(e -> log.warn("cannot reap expired leases: {}", e.toString()));
+  }
+
+  /** Kills what this node's previous life left running, then takes its leases back at once. */
+  private Future<Void> recoverPreviousLife() {
+    return processes.executeBlocking(pidFiles::killLeftovers, false)
+        .compose(killed -> store.reap(true, config.escalationWebhook() != null).map(recovered -> {
+          if (killed > 0 || !recovered.isEmpty()) {
+            log.warn("recovered from a previous run: killed {} leftover agent processes, returned {} tasks",
+                killed, recovered.size());
+          }
+          return null;
+        }));
+  }
+
+  private Future<Void> reloadPauses() {
+    return store.pausedProfiles().onSuccess(now -> {
+      for (String profile : paused) {
+        if (!now.contains(profile)) intensity.remove(profile); // resumed: a fresh start
+      }
+      boolean resumed = !now.containsAll(paused);
+      paused = now;
+      if (resumed) dispatcher.wake();
+    }).onFailure(e -> log.warn("cannot load paused profiles: {}", e.toString())).mapEmpty();
+  }
+
+  // ---- bookkeeping
+
+  private void forget(RunningAttempt attempt) {
+    if (running.remove(attempt.task.id(), attempt)) {
+      runningByProfile.merge(attempt.profile.name(), -1, Integer::sum);
+    }
+  }
+
+  private Future<Void> undeploy(RunningAttempt attempt) {
+    if (attempt.deploymentId == null || !vertx.deploymentIDs().contains(attempt.deploymentId)) {
+      return Future.succeededFuture();
+    }
+    return vertx.undeploy(attempt.deploymentId);
+  }
+
+  private long checkIntervalMillis() {
+    long shortest = config.profiles().values().stream()
+        .mapToLong(p -> p.settings().supervisor().heartbeatInterval().toMillis()).min().orElse(1000);
+    return Math.max(50, Math.min(1000, shortest / 2));
+  }
+}

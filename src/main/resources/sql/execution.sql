@@ -1,0 +1,207 @@
+-- Queries of the execution plane: claims, fenced attempt results, leases, recovery and escalation.
+-- Every write an attempt makes is guarded by its fencing token (the attempt number) and state.
+
+-- name: TaskClaim
+-- Claims up to $2 ready tasks of profile $1 for node $3 with a lease of $4 ms: priority first, then age.
+WITH ready AS (
+  SELECT id FROM tasks
+  WHERE profile = $1 AND state IN ('queued', 'retrying') AND run_at <= now()
+  ORDER BY priority DESC, run_at, seq
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED
+), claimed AS (
+  UPDATE tasks t
+  SET state = 'running', attempt = t.attempt + 1, lease_owner = $3,
+      lease_expires_at = now() + $4 * interval '1 millisecond',
+      started_at = COALESCE(t.started_at, now()), updated_at = now(), version = t.version + 1,
+      progress_percent = NULL, progress_message = NULL
+  FROM ready WHERE t.id = ready.id
+  RETURNING t.*
+), attempts AS (
+  INSERT INTO task_attempts (task_id, attempt, node_id) SELECT id, attempt, $3 FROM claimed
+), events AS (
+  INSERT INTO task_events (task_id, type, actor, data)
+  SELECT id, 'attempt.started', 'node:' || $3, jsonb_build_object('attempt', attempt, 'node', $3) FROM claimed
+)
+SELECT * FROM claimed
+
+-- name: AttemptProcessStarted
+UPDATE task_attempts SET pid = $3, pid_started_at = $4 WHERE task_id = $1 AND attempt = $2
+
+-- name: AttemptProgress
+UPDATE tasks SET progress_percent = $3, progress_message = $4, updated_at = now()
+WHERE id = $1 AND attempt = $2 AND state = 'running'
+
+-- name: AttemptSucceeded
+WITH done AS (
+  UPDATE tasks
+  SET state = 'succeeded', output = $3, error = NULL, finished_at = now(), updated_at = now(),
+      progress_percent = COALESCE($5, progress_percent), progress_message = COALESCE($6, progress_message),
+      lease_owner = NULL, lease_expires_at = NULL, version = version + 1
+  WHERE id = $1 AND attempt = $2 AND state = 'running'
+  RETURNING *
+), attempt AS (
+  UPDATE task_attempts SET finished_at = now(), outcome = 'succeeded'
+  WHERE task_id = $1 AND attempt = $2 AND EXISTS (SELECT 1 FROM done)
+), event AS (
+  INSERT INTO task_events (task_id, type, actor, data)
+  SELECT id, 'succeeded', 'node:' || $4, jsonb_build_object('attempt', attempt) FROM done
+)
+SELECT * FROM done
+
+-- name: AttemptRetrying
+-- A failed attempt with attempts left: back to the queue at run_at = now + $4 ms backoff.
+WITH done AS (
+  UPDATE tasks
+  SET state = 'retrying', error = $3, run_at = now() + $4 * interval '1 millisecond', updated_at = now(),
+      lease_owner = NULL, lease_expires_at = NULL, version = version + 1
+  WHERE id = $1 AND attempt = $2 AND state = 'running'
+  RETURNING *
+), attempt AS (
+  UPDATE task_attempts SET finished_at = now(), outcome = 'failed', reason = $3 ->> 'reason'
+  WHERE task_id = $1 AND attempt = $2 AND EXISTS (SELECT 1 FROM done)
+), event AS (
+  INSERT INTO task_events (task_id, type, actor, data)
+  SELECT id, e.type, 'node:' || $5, e.data FROM done,
+    LATERAL (VALUES ('attempt.failed', jsonb_build_object('attempt', attempt, 'error', $3)),
+                    ('retrying', jsonb_build_object('attempt', attempt, 'runAt', run_at))) AS e(type, data)
+)
+SELECT * FROM done
+
+-- name: AttemptFailed
+-- Attempts exhausted or a non-retryable error: failed, with the escalation recorded and queued for the webhook.
+WITH done AS (
+  UPDATE tasks
+  SET state = 'failed', error = $3, escalation = $4, finished_at = now(), updated_at = now(),
+      lease_owner = NULL, lease_expires_at = NULL, version = version + 1
+  WHERE id = $1 AND attempt = $2 AND state = 'running'
+  RETURNING *
+), attempt AS (
+  UPDATE task_attempts SET finished_at = now(), outcome = 'failed', reason = $3 ->> 'reason'
+  WHERE task_id = $1 AND attempt = $2 AND EXISTS (SELECT 1 FROM done)
+), event AS (
+  INSERT INTO task_events (task_id, type, actor, data)
+  SELECT id, e.type, 'node:' || $5, e.data FROM done,
+    LATERAL (VALUES ('attempt.failed', jsonb_build_object('attempt', attempt, 'error', $3)),
+                    ('failed', jsonb_build_object('attempt', attempt)),
+                    ('task.escalated', $4)) AS e(type, data)
+), webhook AS (
+  INSERT INTO outbox (kind, payload)
+  SELECT 'task.escalated', jsonb_build_object('type', 'task.escalated', 'taskId', id, 'name', name,
+         'profile', profile, 'escalation', $4) FROM done WHERE $6
+)
+SELECT * FROM done
+
+-- name: LeasesRenew
+UPDATE tasks SET lease_expires_at = now() + $2 * interval '1 millisecond'
+WHERE lease_owner = $1 AND state = 'running' AND id = ANY($3)
+RETURNING id
+
+-- name: ReaperLock
+SELECT pg_try_advisory_xact_lock(7212002) AS locked
+
+-- name: LeasesReapExpired
+-- Tasks whose node stopped renewing: back to retrying (the attempt counts), or failed when none is left.
+-- $1: lease owner to recover regardless of expiry (a node recovering its own previous life), or null.
+WITH lost AS (
+  SELECT id, lease_owner AS previous_owner FROM tasks
+  WHERE state = 'running' AND (lease_expires_at < now() OR lease_owner = $1)
+  ORDER BY lease_expires_at
+  LIMIT 1000
+  FOR UPDATE SKIP LOCKED
+), moved AS (
+  UPDATE tasks t
+  SET state = CASE WHEN t.attempt < t.max_attempts THEN 'retrying'::task_state ELSE 'failed'::task_state END,
+      error = jsonb_build_object('reason', 'lease-expired', 'message', 'the node running this attempt stopped renewing its lease', 'node', t.lease_owner),
+      escalation = CASE WHEN t.attempt < t.max_attempts THEN NULL ELSE jsonb_build_object(
+        'reason', 'attempts-exhausted', 'attempts', t.attempt, 'lastError', 'lease expired on node ' || t.lease_owner) END,
+      finished_at = CASE WHEN t.attempt < t.max_attempts THEN NULL ELSE now() END,
+      run_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
+  FROM lost WHERE t.id = lost.id
+  RETURNING t.*, lost.previous_owner
+), attempts AS (
+  UPDATE task_attempts a SET finished_at = now(), outcome = 'lost', reason = 'lease-expired'
+  FROM moved WHERE a.task_id = moved.id AND a.attempt = moved.attempt
+), events AS (
+  INSERT INTO task_events (task_id, type, actor, data)
+  SELECT id, e.type, 'overseer', e.data FROM moved,
+    LATERAL (VALUES ('lease-expired', jsonb_build_object('attempt', attempt, 'node', previous_owner, 'state', state)),
+                    ('failed', jsonb_build_object('attempt', attempt)),
+                    ('task.escalated', escalation)) AS e(type, data)
+  WHERE e.type = 'lease-expired' OR state = 'failed'
+), webhook AS (
+  INSERT INTO outbox (kind, payload)
+  SELECT 'task.escalated', jsonb_build_object('type', 'task.escalated', 'taskId', id, 'name', name,
+         'profile', profile, 'escalation', escalation) FROM moved WHERE state = 'failed' AND $2
+)
+SELECT * FROM moved
+
+-- name: AttemptsLeftRunning
+-- Processes that a previous life of this node started and did not see finish.
+SELECT task_id, attempt, pid, pid_started_at FROM task_attempts
+WHERE node_id = $1 AND finished_at IS NULL AND pid IS NOT NULL
+
+-- name: ProfilePauses
+SELECT * FROM profile_state WHERE paused
+
+-- name: ProfileSetPaused
+WITH changed AS (
+  INSERT INTO profile_state (profile, paused, reason, changed_by, changed_at)
+  VALUES ($1, $2, $3, $4, now())
+  ON CONFLICT (profile) DO UPDATE SET paused = $2, reason = $3, changed_by = $4, changed_at = now()
+  RETURNING *
+), event AS (
+  INSERT INTO task_events (type, actor, data)
+  SELECT $5, $4, jsonb_build_object('profile', $1, 'reason', $3) || COALESCE($6::jsonb, '{}') FROM changed
+), webhook AS (
+  INSERT INTO outbox (kind, payload)
+  SELECT $5, jsonb_build_object('type', $5, 'profile', $1, 'reason', $3) || COALESCE($6::jsonb, '{}')
+  FROM changed WHERE $7
+)
+SELECT * FROM changed
+
+-- name: TaskRetryByHuman
+-- A failed or killed task back to the queue with a fresh attempt budget.
+WITH retried AS (
+  UPDATE tasks
+  SET state = 'queued', max_attempts = attempt + $4, run_at = now(), error = NULL, escalation = NULL,
+      finished_at = NULL, updated_at = now(), version = version + 1
+  WHERE id = $1 AND state IN ('failed', 'killed') AND deleted_at IS NULL AND ($2 OR created_by = $3)
+  RETURNING *
+), event AS (
+  INSERT INTO task_events (task_id, type, actor, data)
+  SELECT id, 'retried', $3, jsonb_build_object('attempt', attempt, 'maxAttempts', max_attempts) FROM retried
+), wake AS (
+  SELECT pg_notify('overseer_tasks', '') FROM retried
+)
+-- wake is a plain SELECT: it runs only because the result reads it
+SELECT retried.*, (SELECT count(*) FROM wake) AS woken FROM retried
+
+-- name: OutboxDue
+SELECT * FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= now()
+ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+
+-- name: OutboxDelivered
+UPDATE outbox SET delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1
+
+-- name: OutboxFailed
+UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+  next_attempt_at = now() + $3 * interval '1 millisecond' WHERE id = $1
+
+-- name: LeasesRelease
+-- A clean shutdown hands this node's running tasks back at once. The interrupted attempt keeps its
+-- number (the fencing token) but is not charged against the task's attempt budget.
+WITH released AS (
+  UPDATE tasks
+  SET state = 'retrying', run_at = now(), max_attempts = GREATEST(max_attempts, LEAST(attempt + 1, 100)),
+      updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, version = version + 1
+  WHERE lease_owner = $1 AND state = 'running'
+  RETURNING *
+), attempts AS (
+  UPDATE task_attempts a SET finished_at = now(), outcome = 'lost', reason = 'node-shutdown'
+  FROM released WHERE a.task_id = released.id AND a.attempt = released.attempt
+), events AS (
+  INSERT INTO task_events (task_id, type, actor, data)
+  SELECT id, 'released', 'node:' || $1, jsonb_build_object('attempt', attempt, 'reason', 'node-shutdown') FROM released
+)
+SELECT * FROM released
