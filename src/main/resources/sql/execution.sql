@@ -6,6 +6,8 @@
 WITH ready AS (
   SELECT id FROM tasks
   WHERE profile = $1 AND state IN ('queued', 'retrying') AND run_at <= now()
+    -- a pause is authoritative from the moment it commits, on every node
+    AND NOT EXISTS (SELECT 1 FROM profile_state p WHERE p.profile = $1 AND p.paused)
   ORDER BY priority DESC, run_at, seq
   LIMIT $2
   FOR UPDATE SKIP LOCKED
@@ -177,16 +179,19 @@ WITH retried AS (
 -- wake is a plain SELECT: it runs only because the result reads it
 SELECT retried.*, (SELECT count(*) FROM wake) AS woken FROM retried
 
--- name: OutboxDue
-SELECT * FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= now()
-ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+-- name: OutboxClaim
+-- Takes up to $1 due entries for 60 s (a lease: another node retries them if this one dies while sending).
+UPDATE outbox SET next_attempt_at = now() + interval '60 seconds', attempts = attempts + 1
+WHERE id IN (
+  SELECT id FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= now()
+  ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+RETURNING *
 
 -- name: OutboxDelivered
-UPDATE outbox SET delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1
+UPDATE outbox SET delivered_at = now(), last_error = NULL WHERE id = $1
 
 -- name: OutboxFailed
-UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-  next_attempt_at = now() + $3 * interval '1 millisecond' WHERE id = $1
+UPDATE outbox SET last_error = $2, next_attempt_at = now() + $3 * interval '1 millisecond' WHERE id = $1
 
 -- name: LeasesRelease
 -- A clean shutdown hands this node's running tasks back at once. The interrupted attempt keeps its

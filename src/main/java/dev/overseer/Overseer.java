@@ -7,7 +7,9 @@ import dev.overseer.health.HealthRoutes;
 import dev.overseer.store.DatabaseTarget;
 import dev.overseer.cluster.NodeIdentity;
 import dev.overseer.store.EmbeddedDatabase;
+import dev.overseer.escalation.WebhookVerticle;
 import dev.overseer.store.ExecutionStore;
+import dev.overseer.store.OutboxStore;
 import dev.overseer.supervisor.ProfileControl;
 import dev.overseer.supervisor.SupervisorVerticle;
 import dev.overseer.store.Migrations;
@@ -83,6 +85,9 @@ public final class Overseer implements AutoCloseable {
           supervisor::runningCounts);
       String apiDeployment = await(vertx.deployVerticle(api));
       String supervisorDeployment = await(vertx.deployVerticle(supervisor));
+      if (config.escalationWebhook() != null) {
+        await(vertx.deployVerticle(new WebhookVerticle(config.escalationWebhook(), new OutboxStore(pool))));
+      }
       log.info("node {} is supervising profiles {}", nodeId, config.profiles().keySet());
       // Last, so that a start that fails earlier cannot swallow a generated token nobody saw.
       Optional<String> adminToken = await(tokens.bootstrapAdmin(env.get("OVERSEER_ADMIN_TOKEN")));
