@@ -38,7 +38,9 @@ class ServiceLifecycleIT {
     long postgresPid;
     try (OverseerProcess first = OverseerProcess.start(work, env())) {
       ApiClient admin = new ApiClient(first.awaitReady(), ADMIN);
-      taskId = admin.createTask("survivor").getString("id");
+      // due in the future, so it is still queued (and can be changed) when the service stops
+      taskId = admin.post("/api/v1/tasks", new JsonObject().put("name", "survivor").put("profile", "noop")
+          .put("runAt", "2099-01-01T00:00:00Z")).json().getString("id");
       assertThat(admin.send("PATCH", "/api/v1/tasks/" + taskId, new JsonObject().put("priority", 5), Map.of()).status())
           .isEqualTo(200);
       viewerToken = admin.post("/api/v1/tokens", new JsonObject().put("name", "watcher").put("role", "viewer"))

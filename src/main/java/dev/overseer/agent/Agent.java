@@ -16,4 +16,7 @@ public interface Agent {
 
   /** The OS process id, or -1 for a builtin agent. */
   long pid();
+
+  /** When the OS process started (epoch millis; tells it from a later process that reuses the pid), or -1. */
+  long processStartMillis();
 }

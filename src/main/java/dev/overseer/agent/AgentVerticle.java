@@ -67,6 +67,7 @@ public final class AgentVerticle extends VerticleBase {
         .put("taskId", spec.taskId().toString())
         .put("attempt", spec.attempt())
         .put("pid", agent.pid())
+        .put("pidStartedAt", agent.processStartMillis())
         .put("lastActivity", activity.lastActivityMillis());
     if (progress != null) beat.put("percent", progress.percent()).put("message", progress.message());
     vertx.eventBus().send(Addresses.AGENT_HEARTBEAT, beat);

@@ -66,4 +66,9 @@ final class BuiltinAgent implements Agent {
   public long pid() {
     return -1;
   }
+
+  @Override
+  public long processStartMillis() {
+    return -1;
+  }
 }

@@ -41,6 +41,7 @@ final class ProcessAgent implements Agent {
   private final AtomicReference<JsonObject> reportedError = new AtomicReference<>();
   private volatile Process process;
   private volatile boolean terminating;
+  private volatile long processStartMillis = -1;
   private AgentActivity activity;
 
   ProcessAgent(Context context, WorkerExecutor processes, AttemptSpec spec, PidFiles pidFiles) {
@@ -62,6 +63,11 @@ final class ProcessAgent implements Agent {
   public long pid() {
     Process p = process;
     return p == null ? -1 : p.pid();
+  }
+
+  @Override
+  public long processStartMillis() {
+    return processStartMillis;
   }
 
   @Override
@@ -91,7 +97,9 @@ final class ProcessAgent implements Agent {
         Long.toString(spec.profile().settings().supervisor().heartbeatInterval().toMillis()));
     Process started = builder.start();
     process = started;
-    pidFiles.write(spec, started.pid(), started.toHandle().info().startInstant());
+    var startInstant = started.toHandle().info().startInstant();
+    processStartMillis = startInstant.map(java.time.Instant::toEpochMilli).orElse(-1L);
+    pidFiles.write(spec, started.pid(), startInstant);
     thread("stdin", () -> writeInput(started.getOutputStream()));
     thread("stderr", () -> read(started.getErrorStream(), activity::log));
     thread("stdout", () -> {

@@ -39,6 +39,13 @@ public final class ExecutionStore {
         .mapEmpty();
   }
 
+  /** One event about a task, written alone (the supervisor's verdicts about agents). */
+  public Future<Void> event(UUID taskId, String type, JsonObject data) {
+    return pool.preparedQuery(SqlQueries.get("EventAppend"))
+        .execute(Tuple.of(taskId, type, "node:" + nodeId, data))
+        .mapEmpty();
+  }
+
   public Future<Void> progress(UUID taskId, int attempt, Integer percent, String message) {
     return pool.preparedQuery(SqlQueries.get("AttemptProgress"))
         .execute(Tuple.of(taskId, attempt, percent == null ? null : percent.shortValue(), message))

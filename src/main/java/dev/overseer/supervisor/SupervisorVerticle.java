@@ -110,6 +110,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   @Override
   public void launch(Task task, ProfileConfig profile) {
     RunningAttempt attempt = new RunningAttempt(task, profile);
+    attempt.leaseValidUntilMillis = attempt.startedMillis + leaseSafeMillis();
     running.put(task.id(), attempt);
     runningByProfile.merge(profile.name(), 1, Integer::sum);
     JsonObject input = task.input() instanceof JsonObject json ? json : new JsonObject();
@@ -141,7 +142,9 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     long pid = beat.getLong("pid", -1L);
     if (pid > 0 && attempt.pid != pid) {
       attempt.pid = pid;
-      store.processStarted(attempt.task.id(), attempt.attempt(), pid, dev.overseer.agent.ProcessTree.startTime(pid).orElse(null))
+      long startedMillis = beat.getLong("pidStartedAt", -1L);
+      store.processStarted(attempt.task.id(), attempt.attempt(), pid,
+              startedMillis > 0 ? java.time.Instant.ofEpochMilli(startedMillis) : null)
           .onFailure(e -> log.warn("cannot record pid of {}: {}", attempt.task.id(), e.toString()));
     }
     Integer percent = beat.getInteger("percent");
@@ -183,7 +186,11 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     for (RunningAttempt attempt : List.copyOf(running.values())) {
       if (attempt.terminating != null || attempt.deploymentId == null) continue;
       ProfileSettings.Supervision s = attempt.profile.settings().supervisor();
-      if (now - attempt.lastHeartbeatMillis > s.heartbeatInterval().toMillis() * s.missedHeartbeatsLimit()) {
+      if (now > attempt.leaseValidUntilMillis) {
+        // PostgreSQL has been out of reach for a whole lease: another node may take this task over now
+        attempt.leaseLost = true;
+        terminate(attempt, "lease-lost", "the lease could not be renewed before it expired");
+      } else if (now - attempt.lastHeartbeatMillis > s.heartbeatInterval().toMillis() * s.missedHeartbeatsLimit()) {
         terminate(attempt, "heartbeat-lost", "no heartbeat for " + (now - attempt.lastHeartbeatMillis) + "ms");
       } else if (now - attempt.lastActivityMillis > s.stallTimeout().toMillis()) {
         terminate(attempt, "stalled", "no progress, output or heartbeat from the agent for "
@@ -199,6 +206,11 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   private void terminate(RunningAttempt attempt, String reason, String message) {
     attempt.terminating = reason;
     log.warn("terminating {} attempt {}: {}", attempt.task.id(), attempt.attempt(), message);
+    if (!attempt.leaseLost) {
+      store.event(attempt.task.id(), "agent." + reason,
+              new JsonObject().put("attempt", attempt.attempt()).put("pid", attempt.pid).put("message", message))
+          .onFailure(e -> log.warn("cannot record agent.{} of {}: {}", reason, attempt.task.id(), e.toString()));
+    }
     undeploy(attempt).onComplete(stopped -> {
       forget(attempt);
       if (stopping || attempt.leaseLost) return;
@@ -256,10 +268,13 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   private void renewLeases() {
     if (running.isEmpty()) return;
     List<UUID> ids = new ArrayList<>(running.keySet());
+    long renewedAt = System.currentTimeMillis();
     store.renew(ids, config.dispatch().leaseTtl()).onSuccess(held -> {
       for (UUID id : ids) {
         RunningAttempt attempt = running.get(id);
-        if (attempt != null && !held.contains(id) && attempt.terminating == null) {
+        if (attempt != null && held.contains(id)) {
+          attempt.leaseValidUntilMillis = renewedAt + leaseSafeMillis();
+        } else if (attempt != null && attempt.terminating == null) {
           attempt.leaseLost = true;
           terminate(attempt, "lease-lost", "this node lost the lease (it could not renew it in time)");
         }
@@ -312,6 +327,12 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
       return Future.succeededFuture();
     }
     return vertx.undeploy(attempt.deploymentId);
+  }
+
+  /** How long a lease may be trusted locally: its TTL less a margin for clock skew and in-flight renewals. */
+  private long leaseSafeMillis() {
+    long ttl = config.dispatch().leaseTtl().toMillis();
+    return ttl - Math.max(200, ttl / 10);
   }
 
   private long checkIntervalMillis() {

@@ -41,6 +41,11 @@ class TaskApiIT {
             timeout: 2m
         """);
     admin = overseer.admin;
+    // these tests are about the control plane: nothing here should start running underneath them
+    for (String profile : List.of("noop", "slow")) {
+      assertThat(admin.post("/api/v1/profiles/" + profile + "/pause", new JsonObject().put("reason", "control-plane tests"))
+          .status()).isEqualTo(200);
+    }
   }
 
   @AfterAll

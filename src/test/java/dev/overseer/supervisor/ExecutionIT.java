@@ -115,7 +115,7 @@ class ExecutionIT {
       JsonObject escalation = failed.getJsonObject("escalation");
       assertThat(escalation.getString("reason")).isEqualTo("attempts-exhausted");
       assertThat(escalation.getInteger("attempts")).isEqualTo(2);
-      assertThat(eventTypes(overseer.admin, task)).contains("retrying", "task.escalated");
+      assertThat(eventTypes(overseer.admin, task)).contains("agent.stalled", "retrying", "task.escalated");
       assertThat(Await.until("no process of the agent to be left", Duration.ofSeconds(20),
           () -> Processes.withMarker(marker), List::isEmpty)).isEmpty();
     }
