@@ -8,6 +8,7 @@ WITH ready AS (
   WHERE profile = $1 AND state IN ('queued', 'retrying') AND run_at <= now()
     -- a pause is authoritative from the moment it commits, on every node
     AND NOT EXISTS (SELECT 1 FROM profile_state p WHERE p.profile = $1 AND p.paused)
+    AND NOT EXISTS (SELECT 1 FROM dispatch_state d WHERE d.paused)
   ORDER BY priority DESC, run_at, seq
   LIMIT $2
   FOR UPDATE SKIP LOCKED
@@ -58,6 +59,8 @@ WITH done AS (
   SET state = 'retrying', error = $3, run_at = now() + $4 * interval '1 millisecond', updated_at = now(),
       lease_owner = NULL, lease_expires_at = NULL, version = version + 1
   WHERE id = $1 AND attempt = $2 AND state = 'running'
+    -- kill beats retry: an attempt being killed is never sent round again
+    AND NOT EXISTS (SELECT 1 FROM kills k WHERE k.task_id = $1 AND k.attempt = $2 AND k.outcome IS NULL)
   RETURNING *
 ), attempt AS (
   UPDATE task_attempts SET finished_at = now(), outcome = 'failed', reason = $3 ->> 'reason'
@@ -77,6 +80,7 @@ WITH done AS (
   SET state = 'failed', error = $3, escalation = $4, finished_at = now(), updated_at = now(),
       lease_owner = NULL, lease_expires_at = NULL, version = version + 1
   WHERE id = $1 AND attempt = $2 AND state = 'running'
+    AND NOT EXISTS (SELECT 1 FROM kills k WHERE k.task_id = $1 AND k.attempt = $2 AND k.outcome IS NULL)
   RETURNING *
 ), attempt AS (
   UPDATE task_attempts SET finished_at = now(), outcome = 'failed', reason = $3 ->> 'reason'
@@ -106,31 +110,41 @@ SELECT pg_try_advisory_xact_lock(7212002) AS locked
 -- Tasks whose node stopped renewing: back to retrying (the attempt counts), or failed when none is left.
 -- $1: lease owner to recover regardless of expiry (a node recovering its own previous life), or null.
 WITH lost AS (
-  SELECT id, lease_owner AS previous_owner FROM tasks
+  SELECT id, lease_owner AS previous_owner,
+         EXISTS (SELECT 1 FROM kills k WHERE k.task_id = tasks.id AND k.attempt = tasks.attempt AND k.outcome IS NULL) AS kill_pending
+  FROM tasks
   WHERE state = 'running' AND (lease_expires_at < now() OR lease_owner = $1)
   ORDER BY lease_expires_at
   LIMIT 1000
   FOR UPDATE SKIP LOCKED
 ), moved AS (
+  -- a kill under way wins: the task ends killed, never retried
   UPDATE tasks t
-  SET state = CASE WHEN t.attempt < t.max_attempts THEN 'retrying'::task_state ELSE 'failed'::task_state END,
+  SET state = CASE WHEN lost.kill_pending THEN 'killed'::task_state
+                   WHEN t.attempt < t.max_attempts THEN 'retrying'::task_state ELSE 'failed'::task_state END,
       error = jsonb_build_object('reason', 'lease-expired', 'message', 'the node running this attempt stopped renewing its lease', 'node', t.lease_owner),
-      escalation = CASE WHEN t.attempt < t.max_attempts THEN NULL ELSE jsonb_build_object(
+      escalation = CASE WHEN lost.kill_pending OR t.attempt < t.max_attempts THEN NULL ELSE jsonb_build_object(
         'reason', 'attempts-exhausted', 'attempts', t.attempt, 'lastError', 'lease expired on node ' || t.lease_owner) END,
-      finished_at = CASE WHEN t.attempt < t.max_attempts THEN NULL ELSE now() END,
+      finished_at = CASE WHEN lost.kill_pending OR t.attempt >= t.max_attempts THEN now() ELSE NULL END,
       run_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
   FROM lost WHERE t.id = lost.id
   RETURNING t.*, lost.previous_owner
 ), attempts AS (
-  UPDATE task_attempts a SET finished_at = now(), outcome = 'lost', reason = 'lease-expired'
+  UPDATE task_attempts a SET finished_at = now(), outcome = CASE WHEN moved.state = 'killed' THEN 'killed' ELSE 'lost' END,
+    reason = 'lease-expired'
   FROM moved WHERE a.task_id = moved.id AND a.attempt = moved.attempt
+), kills_done AS (
+  UPDATE kills k SET stopped_at = now(), outcome = 'killed'
+  FROM moved WHERE moved.state = 'killed' AND k.task_id = moved.id AND k.attempt = moved.attempt AND k.outcome IS NULL
 ), events AS (
   INSERT INTO task_events (task_id, type, actor, data)
   SELECT id, e.type, 'overseer', e.data FROM moved,
     LATERAL (VALUES ('lease-expired', jsonb_build_object('attempt', attempt, 'node', previous_owner, 'state', state)),
                     ('failed', jsonb_build_object('attempt', attempt)),
-                    ('task.escalated', escalation)) AS e(type, data)
-  WHERE e.type = 'lease-expired' OR state = 'failed'
+                    ('task.escalated', escalation),
+                    ('killed', jsonb_build_object('attempt', attempt, 'outcome', 'killed', 'forced', false))) AS e(type, data)
+  WHERE e.type = 'lease-expired' OR (state = 'failed' AND e.type IN ('failed', 'task.escalated'))
+     OR (state = 'killed' AND e.type = 'killed')
 ), webhook AS (
   INSERT INTO outbox (kind, payload)
   SELECT 'task.escalated', jsonb_build_object('type', 'task.escalated', 'taskId', id, 'name', name,
@@ -198,9 +212,11 @@ UPDATE outbox SET last_error = $2, next_attempt_at = now() + $3 * interval '1 mi
 -- number (the fencing token) but is not charged against the task's attempt budget.
 WITH released AS (
   UPDATE tasks
-  SET state = 'retrying', run_at = now(), max_attempts = GREATEST(max_attempts, LEAST(attempt + 1, 100)),
+  SET state = 'retrying', run_at = now(), max_attempts = GREATEST(max_attempts, attempt + 1),
       updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, version = version + 1
   WHERE lease_owner = $1 AND state = 'running'
+    -- a task being killed keeps its lease: the next start of this node (or a reaper) ends it killed
+    AND NOT EXISTS (SELECT 1 FROM kills k WHERE k.task_id = tasks.id AND k.attempt = tasks.attempt AND k.outcome IS NULL)
   RETURNING *
 ), attempts AS (
   UPDATE task_attempts a SET finished_at = now(), outcome = 'lost', reason = 'node-shutdown'

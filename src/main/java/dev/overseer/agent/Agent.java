@@ -10,9 +10,9 @@ public interface Agent {
 
   /**
    * Stops the work: politely (SIGTERM), then by force (SIGKILL) after {@code grace}. Completes when
-   * nothing of it runs any more, with whether force was needed.
+   * nothing of it runs any more, saying when it was signalled and whether force was needed.
    */
-  Future<Boolean> terminate(Duration grace);
+  Future<Termination> terminate(Duration grace);
 
   /** The OS process id, or -1 for a builtin agent. */
   long pid();

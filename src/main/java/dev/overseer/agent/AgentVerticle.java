@@ -22,12 +22,18 @@ public final class AgentVerticle extends VerticleBase {
   private Agent agent;
   private long heartbeatTimer = -1;
   private boolean finished;
+  private volatile Termination termination = Termination.NOTHING_TO_STOP;
 
   public AgentVerticle(AttemptSpec spec, WorkerExecutor processes, PidFiles pidFiles) {
     this.spec = spec;
     this.processes = processes;
     this.pidFiles = pidFiles;
     this.stopGrace = spec.profile().settings().shutdownGrace();
+  }
+
+  /** How the last stop went; read after the undeployment completed. */
+  public Termination termination() {
+    return termination;
   }
 
   /** The grace the next stop uses (a kill may ask for its own). */
@@ -57,7 +63,7 @@ public final class AgentVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(heartbeatTimer);
     if (agent == null) return Future.succeededFuture();
-    return agent.terminate(finished ? Duration.ZERO : stopGrace);
+    return agent.terminate(finished ? Duration.ZERO : stopGrace).onSuccess(t -> termination = t);
   }
 
   private void heartbeat() {

@@ -57,9 +57,10 @@ final class BuiltinAgent implements Agent {
   }
 
   @Override
-  public Future<Boolean> terminate(Duration grace) {
+  public Future<Termination> terminate(Duration grace) {
     if (timer >= 0) vertx.cancelTimer(timer);
-    return Future.succeededFuture(false);
+    return Future.succeededFuture(outcome.future().isComplete()
+        ? Termination.NOTHING_TO_STOP : new Termination(java.time.Instant.now(), false));
   }
 
   @Override

@@ -71,10 +71,10 @@ final class ProcessAgent implements Agent {
   }
 
   @Override
-  public Future<Boolean> terminate(Duration grace) {
+  public Future<Termination> terminate(Duration grace) {
     terminating = true;
     Process p = process;
-    if (p == null) return Future.succeededFuture(false);
+    if (p == null) return Future.succeededFuture(Termination.NOTHING_TO_STOP);
     return processes.executeBlocking(() -> stopTree(p.pid(), grace), false);
   }
 
@@ -192,11 +192,13 @@ final class ProcessAgent implements Agent {
     }
   }
 
-  /** SIGTERM to every process of the agent, SIGKILL to survivors after {@code grace}; true when force was needed. */
-  private boolean stopTree(long leader, Duration grace) throws InterruptedException {
+  /** SIGTERM to every process of the agent, SIGKILL to survivors after {@code grace}. */
+  private Termination stopTree(long leader, Duration grace) throws InterruptedException {
     Set<Long> members = ProcessTree.members(leader);
     boolean forced = false;
+    java.time.Instant signalledAt = null;
     if (!members.isEmpty()) {
+      signalledAt = java.time.Instant.now();
       ProcessTree.signal(members, false);
       long deadline = System.nanoTime() + grace.toNanos();
       while (!(members = ProcessTree.members(leader)).isEmpty() && System.nanoTime() < deadline) {
@@ -213,7 +215,7 @@ final class ProcessAgent implements Agent {
     }
     pidFiles.remove(spec);
     removeWorkdir();
-    return forced;
+    return new Termination(signalledAt, forced);
   }
 
   private void removeWorkdir() {

@@ -32,7 +32,14 @@ final class Authentication implements AuthenticationHandler {
 
   @Override
   public void handle(RoutingContext rc) {
-    if (!rc.request().path().startsWith("/api/")) {
+    String path = rc.request().path();
+    if (!isCanonical(path, rc.normalizedPath())) {
+      // The router would match a normalized spelling (//, %xx, ../, a trailing slash) that the checks
+      // below would not recognize: refuse it instead of guessing, so no spelling slips past them.
+      rc.fail(Problem.notFound("no such resource: " + path + " (paths are matched exactly as documented)"));
+      return;
+    }
+    if (!path.startsWith("/api/")) {
       rc.next();
       return;
     }
@@ -57,6 +64,11 @@ final class Authentication implements AuthenticationHandler {
       }
       rc.next();
     }).onFailure(rc::fail);
+  }
+
+  static boolean isCanonical(String raw, String normalized) {
+    return raw.equals(normalized) && !raw.contains("//") && (raw.length() == 1 || !raw.endsWith("/"))
+        && raw.indexOf('%') < 0;
   }
 
   private Role requiredRole(RoutingContext rc) {

@@ -28,8 +28,11 @@ final class Problems {
   private static final Logger log = LoggerFactory.getLogger(Problems.class);
   static final String CONTENT_TYPE = "application/problem+json";
   private static final String TYPE_BASE = "https://overseer.dev/problems/";
+  /** PostgreSQL's "unsupported Unicode escape" (jsonb) and "invalid byte sequence" (text): a NUL character. */
+  private static final java.util.Set<String> UNSTORABLE_TEXT = java.util.Set.of("22P05", "22021");
   private static final Pattern GENERIC = Pattern.compile(
       "A subschema had errors|Items did not match schema|Property .* does not match (additional properties )?schema");
+  private static final Pattern REQUIRED = Pattern.compile("required property \"([^\"]+)\"");
   private static final Pattern PARAMETER = Pattern.compile("(?:path|query|header|cookie) parameter (\\S+)");
 
   private Problems() {}
@@ -67,6 +70,10 @@ final class Problems {
     if (failure instanceof Problem problem) return problem;
     if (failure instanceof SchemaValidationException invalid) return schemaProblem(invalid);
     if (failure instanceof ValidatorException invalid) return validatorProblem(invalid);
+    if (failure instanceof io.vertx.pgclient.PgException pg && UNSTORABLE_TEXT.contains(pg.getSqlState())) {
+      // a safety net: requests are checked for NUL characters before they reach the database
+      return new Problem(422, "Unprocessable Content", "text must not contain NUL (\\u0000) characters", List.of());
+    }
     if (failure instanceof DecodeException || (failure != null && failure.getCause() instanceof DecodeException)) {
       return Problem.badRequest("the body is not valid JSON", List.of());
     }
@@ -121,6 +128,8 @@ final class Problems {
     } else if (unit.getError() != null) {
       String pointer = URLDecoder.decode(String.valueOf(unit.getInstanceLocation()).replaceFirst("^#", ""),
           StandardCharsets.UTF_8);
+      Matcher missing = REQUIRED.matcher(unit.getError());
+      if (missing.find()) pointer = pointer + "/" + missing.group(1); // name the missing field, not its parent
       String field = parameter != null ? parameter + pointer : (pointer.isEmpty() ? "/" : pointer);
       List<String> reasons = into.computeIfAbsent(field, f -> new ArrayList<>());
       if (!reasons.contains(unit.getError())) reasons.add(unit.getError());

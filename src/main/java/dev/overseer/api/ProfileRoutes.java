@@ -43,6 +43,7 @@ final class ProfileRoutes {
 
   private void change(RoutingContext rc, boolean pause) {
     String name = Http.validated(rc).getPathParameters().get("name").getString();
+    dev.overseer.task.Text.requireNoNul(Http.body(rc), "");
     String reason = Http.body(rc).getString("reason");
     if (pause && reason == null) {
       throw new Problem(400, "Bad Request", "a pause needs a reason", List.of(new Problem.FieldError("/reason", "required")));

@@ -56,11 +56,11 @@ final class TaskRoutes {
     for (int i = 0; i < items.size(); i++) {
       batch.add(TaskRequests.create(items.getJsonObject(i), "/tasks/" + i, actor, profiles, null));
     }
-    tasks.createAll(batch).onSuccess(created -> {
+    tasks.createAll(batch).map(created -> {
       JsonArray out = new JsonArray();
       created.forEach(t -> out.add(Json.task(t)));
-      Http.json(rc, 201, new JsonObject().put("items", out));
-    }).onFailure(rc::fail);
+      return new JsonObject().put("items", out);
+    }).onSuccess(json -> Http.json(rc, 201, json)).onFailure(rc::fail);
   }
 
   private void list(RoutingContext rc) {
@@ -74,13 +74,11 @@ final class TaskRoutes {
         labels(Http.query(rc, "label")),
         cursor == null ? null : Cursors.decode(cursor.getString()),
         limit == null ? 50 : limit.getInteger());
-    tasks.list(filter).onSuccess(page -> {
+    tasks.list(filter).map(page -> {
       JsonArray items = new JsonArray();
       page.items().forEach(t -> items.add(Json.task(t)));
-      Http.json(rc, 200, new JsonObject()
-          .put("items", items)
-          .put("next", page.nextSeq() == null ? null : Cursors.encode(page.nextSeq())));
-    }).onFailure(rc::fail);
+      return new JsonObject().put("items", items).put("next", page.nextSeq() == null ? null : Cursors.encode(page.nextSeq()));
+    }).onSuccess(json -> Http.json(rc, 200, json)).onFailure(rc::fail);
   }
 
   private void get(RoutingContext rc) {
@@ -123,8 +121,15 @@ final class TaskRoutes {
   }
 
   private static void respondWithTask(RoutingContext rc, int status, Task task) {
+    JsonObject json;
+    try {
+      json = Json.task(task);
+    } catch (RuntimeException e) {
+      rc.fail(e); // never leave a request without an answer
+      return;
+    }
     rc.response().putHeader("ETag", "\"" + task.version() + "\"");
-    Http.json(rc, status, Json.task(task));
+    Http.json(rc, status, json);
   }
 
   /** {@code "3"}, {@code 3} or {@code W/"3"}: the contract's pattern already checked the form. */

@@ -19,12 +19,15 @@ import java.util.Map;
 public final class TaskRequests {
   public static final int MAX_INPUT_BYTES = 256 * 1024;
   public static final Duration MAX_TIMEOUT = Duration.ofDays(7);
+  private static final int EARLIEST_YEAR = 1970;
+  private static final int LATEST_YEAR = 9999;
 
   private TaskRequests() {}
 
   /** @param pointer the JSON pointer of this body in the request ("" alone, "/tasks/3" in a batch) */
   public static NewTask create(JsonObject body, String pointer, Principal actor, Map<String, ProfileConfig> profiles,
       String idempotencyKey) {
+    Text.requireNoNul(body, pointer);
     String profileName = body.getString("profile");
     ProfileConfig profile = profiles.get(profileName);
     if (profile == null) {
@@ -53,6 +56,7 @@ public final class TaskRequests {
   }
 
   public static TaskPatch patch(JsonObject body, Integer expectedVersion) {
+    Text.requireNoNul(body, "");
     if (body.isEmpty()) {
       throw Problem.invalidField("/", "name at least one of name, priority, labels, runAt");
     }
@@ -86,11 +90,16 @@ public final class TaskRequests {
 
   private static OffsetDateTime time(String text, String field) {
     if (text == null) return null;
+    OffsetDateTime time;
     try {
-      return OffsetDateTime.parse(text);
+      time = OffsetDateTime.parse(text);
     } catch (DateTimeParseException e) {
       throw Problem.invalidField(field, "not an RFC 3339 time such as 2026-01-31T12:00:00Z");
     }
+    if (time.getYear() < EARLIEST_YEAR || time.getYear() > LATEST_YEAR) {
+      throw Problem.invalidField(field, "must be a time between the years " + EARLIEST_YEAR + " and " + LATEST_YEAR);
+    }
+    return time;
   }
 
   private static Map<String, String> labels(JsonObject json) {

@@ -1,0 +1,29 @@
+package dev.overseer.kill;
+
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/**
+ * What a kill did: who asked, why, when the agent was signalled, whether SIGKILL was needed, when it was
+ * gone, and the outcome ({@code killed}, {@code already-finished}, or null while under way).
+ */
+public record KillReceipt(
+    UUID taskId,
+    int attempt,
+    String requestedBy,
+    String reason,
+    long graceMillis,
+    String priorState,
+    OffsetDateTime requestedAt,
+    OffsetDateTime signalledAt,
+    Boolean forced,
+    OffsetDateTime stoppedAt,
+    String outcome) {
+
+  public static final String KILLED = "killed";
+  public static final String ALREADY_FINISHED = "already-finished";
+
+  public boolean done() {
+    return outcome != null;
+  }
+}

@@ -1,0 +1,104 @@
+package dev.overseer.store;
+
+import dev.overseer.kill.KillReceipt;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Kill intents and receipts, and the global dispatch switch. */
+public final class KillStore {
+  private final Pool pool;
+
+  public KillStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** Kills a queued or retrying task at once; empty when it was not queued or retrying. */
+  public Future<Optional<KillReceipt>> killNotRunning(UUID taskId, String actor, String reason, Duration grace) {
+    return one("KillNotRunning", Tuple.of(taskId, actor, reason, grace.toMillis()));
+  }
+
+  /** Writes the intent to kill the running attempt; empty when not running or a kill is already under way. */
+  public Future<Optional<KillReceipt>> requestRunning(UUID taskId, String actor, String reason, Duration grace) {
+    return one("KillRequestRunning", Tuple.of(taskId, actor, reason, grace.toMillis()));
+  }
+
+  public Future<Void> recordAlreadyFinished(UUID taskId, String actor, String reason, String state) {
+    return pool.preparedQuery(SqlQueries.get("KillAlreadyFinished")).execute(Tuple.of(taskId, actor, reason, state)).mapEmpty();
+  }
+
+  /** Ends the kill of a running attempt held by {@code nodeId}; empty when the guards refused (not its lease). */
+  public Future<Optional<KillReceipt>> finish(UUID taskId, int attempt, Instant signalledAt, boolean forced, String nodeId) {
+    return one("KillFinish", Tuple.tuple().addUUID(taskId).addInteger(attempt)
+        .addOffsetDateTime(signalledAt == null ? null : OffsetDateTime.ofInstant(signalledAt, ZoneOffset.UTC))
+        .addBoolean(forced).addString(nodeId));
+  }
+
+  public Future<List<KillReceipt>> pendingOfNode(String nodeId) {
+    return pool.preparedQuery(SqlQueries.get("KillsPendingOfNode")).execute(Tuple.of(nodeId)).map(KillStore::all);
+  }
+
+  public Future<Optional<KillReceipt>> latest(UUID taskId) {
+    return one("KillLatest", Tuple.of(taskId));
+  }
+
+  public Future<List<UUID>> killAllTargets(String profile, JsonObject labels, int limit) {
+    return pool.preparedQuery(SqlQueries.get("KillAllTargets")).execute(Tuple.of(profile, labels, limit)).map(rows -> {
+      List<UUID> ids = new ArrayList<>();
+      for (Row row : rows) ids.add(row.getUUID("id"));
+      return ids;
+    });
+  }
+
+  public Future<Void> recordKillAll(String actor, JsonObject details) {
+    return pool.preparedQuery(SqlQueries.get("KillAllRecord")).execute(Tuple.of(actor, details)).mapEmpty();
+  }
+
+  public Future<Boolean> dispatchPaused() {
+    return pool.preparedQuery(SqlQueries.get("DispatchState")).execute()
+        .map(rows -> rows.iterator().hasNext() && rows.iterator().next().getBoolean("paused"));
+  }
+
+  public Future<Void> setDispatchPaused(boolean paused, String reason, String actor) {
+    return pool.preparedQuery(SqlQueries.get("DispatchSetPaused")).execute(Tuple.of(paused, reason, actor)).mapEmpty();
+  }
+
+  private Future<Optional<KillReceipt>> one(String query, Tuple params) {
+    return pool.preparedQuery(SqlQueries.get(query)).execute(params).map(rows -> {
+      var it = rows.iterator();
+      return it.hasNext() ? Optional.of(receipt(it.next())) : Optional.empty();
+    });
+  }
+
+  private static List<KillReceipt> all(RowSet<Row> rows) {
+    List<KillReceipt> out = new ArrayList<>();
+    for (Row row : rows) out.add(receipt(row));
+    return out;
+  }
+
+  private static KillReceipt receipt(Row row) {
+    return new KillReceipt(
+        row.getUUID("task_id"),
+        row.getInteger("attempt"),
+        row.getString("requested_by"),
+        row.getString("reason"),
+        row.getLong("grace_ms"),
+        row.getString("prior_state"),
+        row.getOffsetDateTime("requested_at"),
+        row.getOffsetDateTime("signalled_at"),
+        row.getBoolean("forced"),
+        row.getOffsetDateTime("stopped_at"),
+        row.getString("outcome"));
+  }
+}
