@@ -8,7 +8,9 @@ import dev.overseer.store.DatabaseTarget;
 import dev.overseer.cluster.NodeIdentity;
 import dev.overseer.store.EmbeddedDatabase;
 import dev.overseer.escalation.WebhookVerticle;
+import dev.overseer.kill.KillService;
 import dev.overseer.store.ExecutionStore;
+import dev.overseer.store.KillStore;
 import dev.overseer.store.OutboxStore;
 import dev.overseer.supervisor.ProfileControl;
 import dev.overseer.supervisor.SupervisorVerticle;
@@ -79,9 +81,11 @@ public final class Overseer implements AutoCloseable {
       ExecutionStore execution = new ExecutionStore(pool, nodeId);
       TokenService tokens = new TokenService(new TokenStore(pool));
       TaskService tasks = new TaskService(new TaskStore(pool), execution);
-      SupervisorVerticle supervisor = new SupervisorVerticle(config, execution, database.connectOptions());
+      KillStore killStore = new KillStore(pool);
+      SupervisorVerticle supervisor = new SupervisorVerticle(config, nodeId, execution, killStore, database.connectOptions());
+      KillService kills = new KillService(vertx, new TaskStore(pool), killStore, config.profiles(), config.killMaxGrace());
       ProfileControl profiles = new ProfileControl(vertx, execution, config.profiles());
-      ApiVerticle api = new ApiVerticle(config, tasks, tokens, new HealthRoutes(vertx, pool), profiles,
+      ApiVerticle api = new ApiVerticle(config, tasks, tokens, new HealthRoutes(vertx, pool), profiles, kills,
           supervisor::runningCounts);
       String apiDeployment = await(vertx.deployVerticle(api));
       String supervisorDeployment = await(vertx.deployVerticle(supervisor));

@@ -14,6 +14,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
+import dev.overseer.kill.KillService;
 import dev.overseer.supervisor.ProfileControl;
 import java.time.Duration;
 import java.util.Map;
@@ -34,16 +35,18 @@ public final class ApiVerticle extends VerticleBase {
   private final TokenService tokens;
   private final HealthRoutes health;
   private final ProfileControl profiles;
+  private final KillService kills;
   private final Supplier<Map<String, Integer>> runningCounts;
   private HttpServer server;
 
   public ApiVerticle(OverseerConfig config, TaskService tasks, TokenService tokens, HealthRoutes health,
-      ProfileControl profiles, Supplier<Map<String, Integer>> runningCounts) {
+      ProfileControl profiles, KillService kills, Supplier<Map<String, Integer>> runningCounts) {
     this.config = config;
     this.tasks = tasks;
     this.tokens = tokens;
     this.health = health;
     this.profiles = profiles;
+    this.kills = kills;
     this.runningCounts = runningCounts;
   }
 
@@ -78,6 +81,7 @@ public final class ApiVerticle extends VerticleBase {
     builder.rootHandler(new Authentication(tokens, contract));
     new TaskRoutes(tasks, config.profiles()).mount(builder);
     new TokenRoutes(tokens).mount(builder);
+    new KillRoutes(kills).mount(builder);
     new ProfileRoutes(config.profiles(), profiles, runningCounts).mount(builder);
     // The contract's bearer scheme is enforced by Authentication above, with roles, for every operation.
     builder.getRoutes().forEach(route -> route.setDoSecurity(false));

@@ -10,6 +10,8 @@ public final class Addresses {
   public static final String AGENT_FINISHED = "overseer.agent.finished";
   /** Published when a profile is paused or resumed, so every node's supervisor reloads its pauses. */
   public static final String PROFILES_CHANGED = "overseer.profiles.changed";
+  /** Asks the local supervisor to look for kills under way of the attempts it runs. */
+  public static final String KILLS_WAKE = "overseer.kills.wake";
   /** Asks the local dispatcher to claim work now (a task was retried, a profile resumed). */
   public static final String DISPATCH_WAKE = "overseer.dispatch.wake";
 }

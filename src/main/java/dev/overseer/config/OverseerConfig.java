@@ -12,6 +12,7 @@ public record OverseerConfig(
     Path dataDir,
     Db db,
     Dispatch dispatch,
+    Duration killMaxGrace,
     String escalationWebhook,
     ProfileSettings defaults,
     Map<String, ProfileConfig> profiles) {
@@ -48,6 +49,7 @@ public record OverseerConfig(
         reader.duration("dispatch.leaseTtl", Duration.ofSeconds(30), Duration.ofSeconds(1)),
         reader.duration("dispatch.pollInterval", Duration.ofSeconds(1), Duration.ofMillis(10)),
         reader.integer("dispatch.batchSize", 100, 1, 1000));
+    Duration killMaxGrace = reader.duration("kill.maxGrace", Duration.ofMinutes(5), Duration.ZERO);
     String webhook = reader.string("escalation.webhook", null);
     if (webhook != null && webhook.isBlank()) webhook = null;
     if (webhook != null && !webhook.matches("https?://.+")) {
@@ -60,6 +62,6 @@ public record OverseerConfig(
       profiles.put(name, ProfileConfig.read(reader, name, defaults));
     }
     reader.rejectUnknownKeys();
-    return new OverseerConfig(http, dataDir, db, dispatch, webhook, defaults, Collections.unmodifiableMap(profiles));
+    return new OverseerConfig(http, dataDir, db, dispatch, killMaxGrace, webhook, defaults, Collections.unmodifiableMap(profiles));
   }
 }

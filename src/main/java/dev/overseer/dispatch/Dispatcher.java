@@ -8,8 +8,6 @@ import dev.overseer.task.Task;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.pubsub.PgSubscriber;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-  static final String CHANNEL = "overseer_tasks";
+  /** The NOTIFY channel on which new ready work is announced. */
+  public static final String CHANNEL = "overseer_tasks";
 
   /** What the dispatcher needs from the supervisor that runs the claimed attempts. */
   public interface Host {
@@ -31,13 +30,15 @@ public final class Dispatcher {
     boolean paused(String profile);
 
     void launch(Task task, ProfileConfig profile);
+
+    /** A claim round ended: every task it claimed has been launched. */
+    void claimRoundDone();
   }
 
   private final Vertx vertx;
   private final ExecutionStore store;
   private final OverseerConfig config;
   private final Host host;
-  private PgSubscriber subscriber;
   private MessageConsumer<Object> wakeConsumer;
   private long pollTimer = -1;
   private boolean dispatching;
@@ -51,18 +52,22 @@ public final class Dispatcher {
     this.host = host;
   }
 
-  public Future<Void> start(PgConnectOptions listenOn) {
-    subscriber = PgSubscriber.subscriber(vertx, listenOn).reconnectPolicy(retries -> 1000L);
-    subscriber.channel(CHANNEL).handler(payload -> wake());
+  /** Starts polling; the owner of the LISTEN connection calls {@link #wake()} on {@link #CHANNEL}. */
+  public void start() {
     wakeConsumer = vertx.eventBus().localConsumer(Addresses.DISPATCH_WAKE, m -> wake());
     pollTimer = vertx.setPeriodic(config.dispatch().pollInterval().toMillis(), id -> wake());
-    return subscriber.connect().onComplete(connected -> wake());
+    wake();
   }
 
   public Future<Void> stop() {
     stopped = true;
     vertx.cancelTimer(pollTimer);
-    return Future.join(wakeConsumer.unregister(), subscriber.close()).mapEmpty();
+    return wakeConsumer == null ? Future.succeededFuture() : wakeConsumer.unregister();
+  }
+
+  /** Whether a claim round is under way (its tasks may not have been launched yet). */
+  public boolean claiming() {
+    return dispatching;
   }
 
   /** Runs a claim round now, or right after the one under way. */
@@ -80,6 +85,7 @@ public final class Dispatcher {
     }
     round.onComplete(done -> {
       dispatching = false;
+      host.claimRoundDone();
       if (done.failed()) log.warn("claiming tasks failed: {}", done.cause().toString());
       if (again || (done.succeeded() && done.result())) vertx.runOnContext(v -> wake());
     });

@@ -8,6 +8,7 @@ import java.util.UUID;
  * gone, and the outcome ({@code killed}, {@code already-finished}, or null while under way).
  */
 public record KillReceipt(
+    long id,
     UUID taskId,
     int attempt,
     String requestedBy,

@@ -53,6 +53,10 @@ public final class KillStore {
     return one("KillLatest", Tuple.of(taskId));
   }
 
+  public Future<Optional<KillReceipt>> byId(long id) {
+    return one("KillById", Tuple.of(id));
+  }
+
   public Future<List<UUID>> killAllTargets(String profile, JsonObject labels, int limit) {
     return pool.preparedQuery(SqlQueries.get("KillAllTargets")).execute(Tuple.of(profile, labels, limit)).map(rows -> {
       List<UUID> ids = new ArrayList<>();
@@ -89,6 +93,7 @@ public final class KillStore {
 
   private static KillReceipt receipt(Row row) {
     return new KillReceipt(
+        row.getLong("id"),
         row.getUUID("task_id"),
         row.getInteger("attempt"),
         row.getString("requested_by"),

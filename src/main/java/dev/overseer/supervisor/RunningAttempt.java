@@ -1,5 +1,6 @@
 package dev.overseer.supervisor;
 
+import dev.overseer.agent.AgentVerticle;
 import dev.overseer.config.ProfileConfig;
 import dev.overseer.task.Task;
 
@@ -9,6 +10,11 @@ final class RunningAttempt {
   final ProfileConfig profile;
   final long startedMillis = System.currentTimeMillis();
   String deploymentId;
+  AgentVerticle verticle;
+  /** Set once the agent is being stopped; every later stop request joins it. */
+  io.vertx.core.Future<Void> stopping;
+  /** A person's kill is stopping this attempt: it ends killed, never retried. */
+  boolean killing;
   long lastHeartbeatMillis = startedMillis;
   long lastActivityMillis = startedMillis;
   long pid = -1;

@@ -3,6 +3,10 @@ package dev.overseer.supervisor;
 import dev.overseer.agent.AgentVerticle;
 import dev.overseer.agent.AttemptSpec;
 import dev.overseer.agent.PidFiles;
+import dev.overseer.agent.Termination;
+import dev.overseer.kill.KillReceipt;
+import dev.overseer.store.KillStore;
+import io.vertx.pgclient.pubsub.PgSubscriber;
 import dev.overseer.bus.Addresses;
 import dev.overseer.config.OverseerConfig;
 import dev.overseer.config.ProfileConfig;
@@ -37,9 +41,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class SupervisorVerticle extends VerticleBase implements Dispatcher.Host {
   private static final Logger log = LoggerFactory.getLogger(SupervisorVerticle.class);
+  /** The NOTIFY channel on which kill intents are announced (payload: the task id). */
+  static final String KILLS_CHANNEL = "overseer_kills";
 
   private final OverseerConfig config;
   private final ExecutionStore store;
+  private final KillStore kills;
+  private final String nodeId;
   private final PgConnectOptions listenOn;
   private final PidFiles pidFiles;
   private final Map<UUID, RunningAttempt> running = new HashMap<>();
@@ -49,12 +57,18 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   private Set<String> paused = new HashSet<>();
   private final List<Long> timers = new ArrayList<>();
   private Dispatcher dispatcher;
+  private PgSubscriber subscriber;
   private WorkerExecutor processes;
   private boolean stopping;
+  /** A kill arrived while a claim round was under way: look again once its tasks are launched. */
+  private boolean killSweepAfterClaim;
 
-  public SupervisorVerticle(OverseerConfig config, ExecutionStore store, PgConnectOptions listenOn) {
+  public SupervisorVerticle(OverseerConfig config, String nodeId, ExecutionStore store, KillStore kills,
+      PgConnectOptions listenOn) {
     this.config = config;
+    this.nodeId = nodeId;
     this.store = store;
+    this.kills = kills;
     this.listenOn = listenOn;
     this.pidFiles = new PidFiles(config.dataDir());
   }
@@ -63,6 +77,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   public Future<?> start() {
     processes = vertx.createSharedWorkerExecutor("overseer-processes", 64, 5, TimeUnit.MINUTES);
     dispatcher = new Dispatcher(vertx, store, config, this);
+    vertx.eventBus().localConsumer(Addresses.KILLS_WAKE, m -> sweepKills());
     vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_HEARTBEAT, this::onHeartbeat);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_FINISHED, this::onFinished);
     vertx.eventBus().consumer(Addresses.PROFILES_CHANGED, m -> reloadPauses());
@@ -74,7 +89,11 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
           timers.add(vertx.setPeriodic(Math.max(100, ttl / 3), id -> renewLeases()));
           timers.add(vertx.setPeriodic(Math.max(200, ttl / 2), id -> reapExpired()));
           timers.add(vertx.setPeriodic(Math.max(1000, config.dispatch().pollInterval().toMillis()), id -> reloadPauses()));
-          return dispatcher.start(listenOn);
+          return listen();
+        })
+        .onSuccess(v -> {
+          dispatcher.start();
+          sweepKills();
         });
   }
 
@@ -83,7 +102,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     stopping = true;
     timers.forEach(vertx::cancelTimer);
     // Agents were deployed from here, so Vert.x has already stopped them (terminating their processes).
-    return dispatcher.stop()
+    return Future.join(dispatcher.stop(), subscriber == null ? Future.succeededFuture() : subscriber.close())
         .compose(v -> store.releaseAll())
         .onSuccess(released -> {
           if (!released.isEmpty()) log.info("handed {} running tasks back to the queue", released.size());
@@ -115,7 +134,8 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     runningByProfile.merge(profile.name(), 1, Integer::sum);
     JsonObject input = task.input() instanceof JsonObject json ? json : new JsonObject();
     AttemptSpec spec = new AttemptSpec(task.id(), task.attempt(), input, task.timeout(), profile, config.dataDir());
-    vertx.deployVerticle(new AgentVerticle(spec, processes, pidFiles)).onComplete(deployed -> {
+    attempt.verticle = new AgentVerticle(spec, processes, pidFiles);
+    vertx.deployVerticle(attempt.verticle).onComplete(deployed -> {
       if (deployed.succeeded()) {
         attempt.deploymentId = deployed.result();
         // a quick agent may have finished before its deployment completed
@@ -124,6 +144,14 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
         log.error("could not deploy the agent of {}", spec.key(), deployed.cause());
       }
     });
+  }
+
+  @Override
+  public void claimRoundDone() {
+    if (killSweepAfterClaim) {
+      killSweepAfterClaim = false;
+      sweepKills();
+    }
   }
 
   /** Running attempts per profile, for the API. */
@@ -213,10 +241,61 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     }
     undeploy(attempt).onComplete(stopped -> {
       forget(attempt);
-      if (stopping || attempt.leaseLost) return;
+      if (stopping || attempt.leaseLost || attempt.killing) return; // a kill records its own end
       JsonObject error = new JsonObject().put("reason", reason).put("message", message).put("retryable", true);
       attemptFailed(attempt, error, true, true);
     });
+  }
+
+  // ---- kills
+
+  private Future<Void> listen() {
+    subscriber = PgSubscriber.subscriber(vertx, listenOn).reconnectPolicy(retries -> 1000L);
+    subscriber.channel(Dispatcher.CHANNEL).handler(payload -> dispatcher.wake());
+    subscriber.channel(KILLS_CHANNEL).handler(taskId -> sweepKills());
+    // after a reconnect, notifications sent meanwhile are lost: look for kills and work at once
+    subscriber.closeHandler(v -> log.warn("lost the LISTEN connection; reconnecting"));
+    return subscriber.connect().recover(e -> {
+      log.warn("cannot LISTEN yet ({}); polling until it can", e.toString());
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Carries out every kill under way of an attempt this node holds. Also runs on every lease renewal. */
+  private void sweepKills() {
+    if (stopping) return;
+    kills.pendingOfNode(nodeId).onSuccess(pending -> pending.forEach(this::carryOut))
+        .onFailure(e -> log.warn("cannot look for kills: {}", e.toString()));
+  }
+
+  private void carryOut(KillReceipt kill) {
+    RunningAttempt attempt = running.get(kill.taskId());
+    if (attempt == null || attempt.attempt() != kill.attempt()) {
+      if (dispatcher.claiming()) {
+        killSweepAfterClaim = true; // it may be among the tasks being launched right now
+      } else {
+        // not running here any more (it ended, or this node restarted): end the kill by the book
+        finishKill(kill.taskId(), kill.attempt(), Termination.NOTHING_TO_STOP);
+      }
+      return;
+    }
+    if (attempt.killing) return;
+    attempt.killing = true;
+    if (attempt.terminating == null) attempt.terminating = "killed";
+    log.info("killing {} attempt {} for {}: {}", kill.taskId(), kill.attempt(), kill.requestedBy(), kill.reason());
+    attempt.verticle.stopGrace(java.time.Duration.ofMillis(kill.graceMillis()));
+    undeploy(attempt).onComplete(stopped -> {
+      forget(attempt);
+      finishKill(kill.taskId(), kill.attempt(), attempt.verticle.termination());
+    });
+  }
+
+  private void finishKill(UUID taskId, int attempt, Termination termination) {
+    kills.finish(taskId, attempt, termination.signalledAt(), termination.forced(), nodeId)
+        .onSuccess(receipt -> receipt.ifPresent(r -> log.info("kill of {} attempt {}: {}{}", taskId, attempt, r.outcome(),
+            Boolean.TRUE.equals(r.forced()) ? " (SIGKILL was needed)" : "")))
+        .onFailure(e -> log.error("cannot record the kill of {}; it will be ended when its lease is reaped", taskId, e))
+        .onComplete(done -> dispatcher.wake());
   }
 
   private void attemptFailed(RunningAttempt attempt, JsonObject error, boolean retryable, boolean agentsFault) {
@@ -266,6 +345,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   // ---- leases
 
   private void renewLeases() {
+    sweepKills(); // in case a NOTIFY was missed
     if (running.isEmpty()) return;
     List<UUID> ids = new ArrayList<>(running.keySet());
     long renewedAt = System.currentTimeMillis();
@@ -322,11 +402,14 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     }
   }
 
+  /** Stops the attempt's agent (grace, then SIGKILL); a second call joins the first. */
   private Future<Void> undeploy(RunningAttempt attempt) {
+    if (attempt.stopping != null) return attempt.stopping;
     if (attempt.deploymentId == null || !vertx.deploymentIDs().contains(attempt.deploymentId)) {
       return Future.succeededFuture();
     }
-    return vertx.undeploy(attempt.deploymentId);
+    attempt.stopping = vertx.undeploy(attempt.deploymentId);
+    return attempt.stopping;
   }
 
   /** How long a lease may be trusted locally: its TTL less a margin for clock skew and in-flight renewals. */

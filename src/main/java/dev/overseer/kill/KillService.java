@@ -1,0 +1,174 @@
+package dev.overseer.kill;
+
+import dev.overseer.auth.Principal;
+import dev.overseer.config.ProfileConfig;
+import dev.overseer.error.Problem;
+import dev.overseer.store.KillStore;
+import dev.overseer.store.TaskStore;
+import dev.overseer.task.Task;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Kill authority for people: authorizes a kill, writes its intent before anything is signalled, and
+ * (when asked to wait) follows it until the agent is gone. The node holding the task's lease does the
+ * stopping (told by NOTIFY); a queued or retrying task is killed at once in one transaction.
+ */
+public final class KillService {
+  /** How much longer than the grace a waiting request follows a kill before answering 202. */
+  static final Duration WAIT_BEYOND_GRACE = Duration.ofSeconds(10);
+  private static final long POLL_MILLIS = 25;
+  private static final int KILL_ALL_PARALLELISM = 32;
+  public static final int KILL_ALL_LIMIT = 10_000;
+
+  private final Vertx vertx;
+  private final TaskStore tasks;
+  private final KillStore kills;
+  private final Map<String, ProfileConfig> profiles;
+  private final Duration maxGrace;
+
+  public KillService(Vertx vertx, TaskStore tasks, KillStore kills, Map<String, ProfileConfig> profiles, Duration maxGrace) {
+    this.vertx = vertx;
+    this.tasks = tasks;
+    this.kills = kills;
+    this.profiles = profiles;
+    this.maxGrace = maxGrace;
+  }
+
+  public Duration maxGrace() {
+    return maxGrace;
+  }
+
+  /** Kills a task; with {@code wait}, completes when the agent is gone (or after grace + a bound, still under way). */
+  public Future<KillReceipt> kill(UUID taskId, String reason, Duration grace, Principal actor, boolean wait) {
+    return tasks.get(taskId).compose(found -> {
+      Task task = found.orElseThrow(() -> Problem.notFound("no task " + taskId));
+      if (!actor.mayChangeTaskOf(task.createdBy())) {
+        throw Problem.forbidden("operators may kill only the tasks they created");
+      }
+      Duration effective = grace != null ? grace : defaultGrace(task);
+      if (effective.compareTo(maxGrace) > 0) {
+        throw Problem.invalidField("/grace", "at most " + dev.overseer.config.Durations.format(maxGrace) + " (kill.maxGrace)");
+      }
+      return killOnce(task, reason, effective, actor, 3);
+    }).compose(receipt -> wait && !receipt.done() ? follow(receipt) : Future.succeededFuture(receipt));
+  }
+
+  /** The latest kill of a task (the receipt behind GET /api/v1/tasks/{id}/kill). */
+  public Future<KillReceipt> latest(UUID taskId) {
+    return kills.latest(taskId).map(found -> found.orElseThrow(() -> Problem.notFound("task " + taskId + " was never killed")));
+  }
+
+  /** Kills every matching queued, retrying and running task; with {@code pauseDispatch}, first stops all dispatch. */
+  public Future<KillAllResult> killAll(String reason, String profile, Map<String, String> labels, boolean pauseDispatch,
+      Principal actor) {
+    Future<Void> paused = pauseDispatch ? kills.setDispatchPaused(true, reason, actor.name()) : Future.succeededFuture();
+    JsonObject labelFilter = labels == null || labels.isEmpty() ? null : new JsonObject(new java.util.LinkedHashMap<>(labels));
+    return paused.compose(v -> kills.killAllTargets(profile, labelFilter, KILL_ALL_LIMIT))
+        .compose(ids -> killInWaves(ids, reason, actor))
+        .compose(result -> kills.recordKillAll(actor.name(), new JsonObject()
+                .put("reason", reason).put("profile", profile).put("labels", labelFilter)
+                .put("pauseDispatch", pauseDispatch).put("total", result.total()).put("killed", result.killed())
+                .put("alreadyFinished", result.alreadyFinished()).put("failed", result.failed()))
+            .map(result));
+  }
+
+  public Future<Void> pauseDispatch(String reason, Principal actor) {
+    return kills.setDispatchPaused(true, reason, actor.name());
+  }
+
+  public Future<Void> resumeDispatch(String reason, Principal actor) {
+    return kills.setDispatchPaused(false, reason, actor.name());
+  }
+
+  public Future<Boolean> dispatchPaused() {
+    return kills.dispatchPaused();
+  }
+
+  /** What a kill-all did. {@code failed} counts the tasks whose kill could not be carried out. */
+  public record KillAllResult(int total, int killed, int alreadyFinished, int failed, List<KillReceipt> receipts) {}
+
+  private Future<KillAllResult> killInWaves(List<UUID> ids, String reason, Principal actor) {
+    List<KillReceipt> receipts = new ArrayList<>();
+    int[] failed = {0};
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < ids.size(); from += KILL_ALL_PARALLELISM) {
+      List<UUID> wave = ids.subList(from, Math.min(ids.size(), from + KILL_ALL_PARALLELISM));
+      chain = chain.compose(v -> Future.join(wave.stream()
+              .map(id -> kill(id, reason, null, actor, true)
+                  .onSuccess(receipts::add)
+                  .onFailure(e -> failed[0]++))
+              .toList())
+          .otherwiseEmpty().mapEmpty());
+    }
+    return chain.map(v -> {
+      int killed = (int) receipts.stream().filter(r -> KillReceipt.KILLED.equals(r.outcome())).count();
+      int finished = (int) receipts.stream().filter(r -> KillReceipt.ALREADY_FINISHED.equals(r.outcome())).count();
+      int underWay = receipts.size() - killed - finished;
+      return new KillAllResult(ids.size(), killed, finished, failed[0] + underWay, receipts);
+    });
+  }
+
+  /** One try per state the task may be in; a task that changed state under us is read again. */
+  private Future<KillReceipt> killOnce(Task task, String reason, Duration grace, Principal actor, int triesLeft) {
+    return switch (task.state()) {
+      case KILLED -> kills.latest(task.id()).map(latest -> latest.orElseGet(() -> finished(task, reason, actor)));
+      case SUCCEEDED, FAILED -> kills.recordAlreadyFinished(task.id(), actor.name(), reason, task.state().wireName())
+          .map(v -> finished(task, reason, actor));
+      case QUEUED, RETRYING -> kills.killNotRunning(task.id(), actor.name(), reason, grace)
+          .compose(done -> orAgain(done, task, reason, grace, actor, triesLeft));
+      case RUNNING -> kills.requestRunning(task.id(), actor.name(), reason, grace)
+          .compose(requested -> requested.isPresent() ? Future.succeededFuture(requested)
+              : kills.latest(task.id()).map(latest -> latest.filter(k -> !k.done() && k.attempt() == task.attempt())))
+          .compose(done -> orAgain(done, task, reason, grace, actor, triesLeft));
+    };
+  }
+
+  private Future<KillReceipt> orAgain(Optional<KillReceipt> done, Task task, String reason, Duration grace, Principal actor,
+      int triesLeft) {
+    if (done.isPresent()) return Future.succeededFuture(done.get());
+    if (triesLeft <= 1) return Future.failedFuture(Problem.conflict("task " + task.id() + " kept changing state; try again"));
+    return tasks.get(task.id()).compose(reread -> killOnce(
+        reread.orElseThrow(() -> Problem.notFound("no task " + task.id())), reason, grace, actor, triesLeft - 1));
+  }
+
+  /** Polls the receipt until the kill is over, for at most its grace plus a bound. */
+  private Future<KillReceipt> follow(KillReceipt receipt) {
+    long deadline = System.nanoTime() + Duration.ofMillis(receipt.graceMillis()).plus(WAIT_BEYOND_GRACE).toNanos();
+    Promise<KillReceipt> result = Promise.promise();
+    poll(receipt, deadline, result);
+    return result.future();
+  }
+
+  private void poll(KillReceipt last, long deadline, Promise<KillReceipt> result) {
+    if (last.done() || System.nanoTime() > deadline) {
+      result.tryComplete(last);
+      return;
+    }
+    vertx.setTimer(POLL_MILLIS, id -> kills.byId(last.id()).onComplete(read -> {
+      if (read.failed()) result.tryFail(read.cause());
+      else poll(read.result().orElse(last), deadline, result);
+    }));
+  }
+
+  private Duration defaultGrace(Task task) {
+    ProfileConfig profile = profiles.get(task.profile());
+    return profile == null ? Duration.ofSeconds(10) : profile.settings().shutdownGrace();
+  }
+
+  /** The receipt of a kill that found the task finished: nothing was signalled, nothing changed. */
+  private static KillReceipt finished(Task task, String reason, Principal actor) {
+    OffsetDateTime now = OffsetDateTime.now();
+    return new KillReceipt(0, task.id(), task.attempt(), actor.name(), reason, 0, task.state().wireName(), now, null,
+        false, task.finishedAt(), KillReceipt.ALREADY_FINISHED);
+  }
+}
