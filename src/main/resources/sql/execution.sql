@@ -46,6 +46,10 @@ WITH done AS (
 ), attempt AS (
   UPDATE task_attempts SET finished_at = now(), outcome = 'succeeded'
   WHERE task_id = $1 AND attempt = $2 AND EXISTS (SELECT 1 FROM done)
+), kill_lost_the_race AS (
+  -- the attempt finished before a kill under way reached it: the kill's receipt says so
+  UPDATE kills SET stopped_at = now(), forced = false, outcome = 'already-finished'
+  WHERE task_id = $1 AND attempt = $2 AND outcome IS NULL AND EXISTS (SELECT 1 FROM done)
 ), event AS (
   INSERT INTO task_events (task_id, type, actor, data)
   SELECT id, 'succeeded', 'node:' || $4, jsonb_build_object('attempt', attempt) FROM done

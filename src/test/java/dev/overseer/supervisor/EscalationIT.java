@@ -1,7 +1,7 @@
 package dev.overseer.supervisor;
 
-import static dev.overseer.supervisor.ExecutionIT.awaitState;
-import static dev.overseer.supervisor.ExecutionIT.create;
+import static dev.overseer.testing.Tasks.awaitState;
+import static dev.overseer.testing.Tasks.create;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;

@@ -1,5 +1,9 @@
 package dev.overseer.supervisor;
 
+import static dev.overseer.testing.Tasks.awaitState;
+import static dev.overseer.testing.Tasks.create;
+import static dev.overseer.testing.Tasks.eventTypes;
+import static dev.overseer.testing.Tasks.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.overseer.testing.ApiClient;
@@ -18,7 +22,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -26,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real OS processes run as agents, supervised, retried and escalated, on a real PostgreSQL. */
 class ExecutionIT {
-  private static final Duration DEADLINE = Duration.ofSeconds(60);
+  private static final Duration DEADLINE = dev.overseer.testing.Tasks.DEADLINE;
 
   @TempDir
   Path dir;
@@ -259,27 +262,5 @@ class ExecutionIT {
 
   static String profile(String name, String script, String extraSettings) {
     return "profiles:\n  " + name + ":\n    kind: process\n    command: [\"" + script + "\"]\n" + extraSettings;
-  }
-
-  static JsonObject create(ApiClient client, String profile, JsonObject input) {
-    Response r = client.post("/api/v1/tasks", new JsonObject().put("name", profile + " task").put("profile", profile).put("input", input));
-    assertThat(r.status()).as(r.body()).isEqualTo(201);
-    return r.json();
-  }
-
-  static JsonObject awaitState(ApiClient client, JsonObject task, String state) {
-    return Await.until("task " + task.getString("id") + " to be " + state, DEADLINE,
-        () -> client.get("/api/v1/tasks/" + task.getString("id")).json(),
-        t -> t.getString("state").equals(state));
-  }
-
-  static List<JsonObject> events(ApiClient client, JsonObject task) {
-    List<JsonObject> out = new ArrayList<>();
-    client.get("/api/v1/tasks/" + task.getString("id") + "/events").items().forEach(e -> out.add((JsonObject) e));
-    return out;
-  }
-
-  static List<String> eventTypes(ApiClient client, JsonObject task) {
-    return events(client, task).stream().map(e -> e.getString("type")).toList();
   }
 }

@@ -13,7 +13,7 @@ import java.util.Map;
 public final class ApiClient {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-  private final String baseUrl;
+  private volatile String baseUrl;
   private final String token;
 
   public ApiClient(String baseUrl, String token) {
@@ -36,6 +36,11 @@ public final class ApiClient {
           .map(e -> e.getValue().get(0))
           .findFirst().orElse(null);
     }
+  }
+
+  /** Points this client at a restarted service (its port changed). */
+  public void retarget(String baseUrl) {
+    this.baseUrl = baseUrl;
   }
 
   public Response get(String path) {

@@ -18,15 +18,19 @@ import java.util.Map;
 public final class TestOverseer implements AutoCloseable {
   public static final String ADMIN_TOKEN = "ovs_test_admin_token";
 
-  private final Overseer overseer;
+  private Overseer overseer;
   private final String dbUrl;
+  private final OverseerConfig config;
+  private final Map<String, String> env;
   private final int blockedMark = BlockedThreadWarnings.mark();
   public final ApiClient admin;
 
-  private TestOverseer(Overseer overseer, String dbUrl) {
+  private TestOverseer(Overseer overseer, String dbUrl, OverseerConfig config, Map<String, String> env) {
     this.overseer = overseer;
     this.dbUrl = dbUrl;
-    this.admin = client(ADMIN_TOKEN);
+    this.config = config;
+    this.env = env;
+    this.admin = new ApiClient(overseer.baseUrl(), ADMIN_TOKEN);
   }
 
   /** Starts with the built-in defaults plus {@code yaml} (may be empty). */
@@ -40,11 +44,18 @@ public final class TestOverseer implements AutoCloseable {
     env.put("OVERSEER_DATA_DIR", dataDir.toString());
     env.put("OVERSEER_ADMIN_TOKEN", ADMIN_TOKEN);
     OverseerConfig config = ConfigLoader.fromTree(tree, env);
-    return new TestOverseer(Overseer.start(config, env), url);
+    return new TestOverseer(Overseer.start(config, env), url, config, env);
   }
 
   public static TestOverseer start() throws Exception {
     return start("");
+  }
+
+  /** Stops the service cleanly and starts it again on the same database and data directory. */
+  public void restart() throws Exception {
+    overseer.stop();
+    overseer = Overseer.start(config, env);
+    admin.retarget(overseer.baseUrl());
   }
 
   public ApiClient client(String token) {
