@@ -144,6 +144,39 @@ class AccessMatrixIT {
         return new Prepared("/api/v1/profiles/idle/resume", new JsonObject().put("reason", "access matrix"),
             () -> assertThat(idlePaused()).as("idle paused").isTrue());
       }),
+      new Operation("killTask", "POST", "/api/v1/tasks/{id}/kill", "operator", 200, caller -> {
+        String id = queuedTask(ownerFor(caller));
+        return new Prepared("/api/v1/tasks/" + id + "/kill", new JsonObject().put("reason", "access matrix"), () ->
+            assertThat(admin.get("/api/v1/tasks/" + id).json().getString("state")).as("state").isEqualTo("queued"));
+      }),
+      new Operation("getKill", "GET", "/api/v1/tasks/{id}/kill", "viewer", 200, caller -> {
+        String id = queuedTask(admin);
+        assertThat(admin.post("/api/v1/tasks/" + id + "/kill", new JsonObject().put("reason", "matrix setup")).status())
+            .isEqualTo(200);
+        return new Prepared("/api/v1/tasks/" + id + "/kill", null, () -> {});
+      }),
+      new Operation("killAll", "POST", "/api/v1/kill-all", "admin", 200, caller -> {
+        String label = "killall-" + UNIQUE.incrementAndGet();
+        Response created = admin.post("/api/v1/tasks", new JsonObject().put("name", "victim").put("profile", "noop")
+            .put("runAt", FAR_FUTURE).put("labels", new JsonObject().put("matrix", label)));
+        String id = created.json().getString("id");
+        return new Prepared("/api/v1/kill-all", new JsonObject().put("reason", "access matrix")
+            .put("labels", new JsonObject().put("matrix", label)), () ->
+            assertThat(admin.get("/api/v1/tasks/" + id).json().getString("state")).as("state").isEqualTo("queued"));
+      }),
+      new Operation("getDispatch", "GET", "/api/v1/dispatch", "viewer", 200,
+          caller -> new Prepared("/api/v1/dispatch", null, () -> {})),
+      new Operation("pauseDispatch", "POST", "/api/v1/dispatch/pause", "admin", 200, caller -> {
+        assertThat(admin.post("/api/v1/dispatch/resume", new JsonObject()).status()).isEqualTo(200);
+        return new Prepared("/api/v1/dispatch/pause", new JsonObject().put("reason", "access matrix"), () ->
+            assertThat(admin.get("/api/v1/dispatch").json().getBoolean("paused")).as("dispatch paused").isFalse());
+      }),
+      new Operation("resumeDispatch", "POST", "/api/v1/dispatch/resume", "admin", 200, caller -> {
+        assertThat(admin.post("/api/v1/dispatch/pause", new JsonObject().put("reason", "matrix setup")).status())
+            .isEqualTo(200);
+        return new Prepared("/api/v1/dispatch/resume", new JsonObject(), () ->
+            assertThat(admin.get("/api/v1/dispatch").json().getBoolean("paused")).as("dispatch paused").isTrue());
+      }),
       new Operation("listProfiles", "GET", "/api/v1/profiles", "viewer", 200,
           caller -> new Prepared("/api/v1/profiles", null, () -> {})),
       new Operation("createToken", "POST", "/api/v1/tokens", "admin", 201, caller -> {
