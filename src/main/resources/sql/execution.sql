@@ -24,16 +24,13 @@ WITH ready AS (
   INSERT INTO task_attempts (task_id, attempt, node_id) SELECT id, attempt, $3 FROM claimed
 ), events AS (
   INSERT INTO task_events (task_id, type, actor, data)
-  SELECT id, 'attempt.started', 'node:' || $3, jsonb_build_object('attempt', attempt, 'node', $3) FROM claimed
+  SELECT id, e.type, 'node:' || $3, jsonb_build_object('attempt', attempt, 'node', $3) FROM claimed,
+    LATERAL (VALUES ('dispatched'), ('attempt.started')) AS e(type)
 )
 SELECT * FROM claimed
 
 -- name: AttemptProcessStarted
 UPDATE task_attempts SET pid = $3, pid_started_at = $4 WHERE task_id = $1 AND attempt = $2
-
--- name: AttemptProgress
-UPDATE tasks SET progress_percent = $3, progress_message = $4, updated_at = now()
-WHERE id = $1 AND attempt = $2 AND state = 'running'
 
 -- name: AttemptSucceeded
 WITH done AS (
@@ -230,3 +227,34 @@ WITH released AS (
   SELECT id, 'released', 'node:' || $1, jsonb_build_object('attempt', attempt, 'reason', 'node-shutdown') FROM released
 )
 SELECT * FROM released
+
+-- name: ProgressBatch
+-- The latest progress of many running attempts in one statement, each with its progress event.
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::int[], $3::smallint[], $4::text[]) AS i(id, attempt, percent, message)
+), updated AS (
+  UPDATE tasks t SET progress_percent = i.percent, progress_message = i.message, updated_at = now()
+  FROM input i WHERE t.id = i.id AND t.attempt = i.attempt AND t.state = 'running'
+  RETURNING t.id, t.attempt, i.percent, i.message
+)
+INSERT INTO task_events (task_id, type, actor, data)
+SELECT id, 'progress', 'node:' || $5, jsonb_build_object('attempt', attempt, 'percent', percent, 'message', message)
+FROM updated
+
+-- name: LogsAppend
+INSERT INTO task_logs (task_id, attempt, line_no, stream, level, message)
+SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[])
+ON CONFLICT (task_id, attempt, line_no) DO UPDATE SET message = EXCLUDED.message, at = now()
+
+-- name: LogsDropOldest
+-- Keeps an attempt's log within its bounds: drops lines up to $3 and says so in line 0.
+WITH dropped AS (
+  DELETE FROM task_logs WHERE task_id = $1 AND attempt = $2 AND line_no BETWEEN 1 AND $3
+)
+INSERT INTO task_logs (task_id, attempt, line_no, stream, level, message)
+VALUES ($1, $2, 0, 'overseer', 'warn', $4)
+ON CONFLICT (task_id, attempt, line_no) DO UPDATE SET message = EXCLUDED.message, at = now()
+
+-- name: LogsEvent
+INSERT INTO task_events (task_id, type, actor, data)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])

@@ -69,3 +69,8 @@ SELECT * FROM deleted
 -- name: TaskAnyById
 -- Includes deleted tasks: used to explain why a guarded change found no row.
 SELECT * FROM tasks WHERE id = $1
+
+-- name: LogsOfAttempt
+SELECT line_no, at, stream, level, message FROM task_logs
+WHERE task_id = $1 AND attempt = $2 AND line_no > $3
+ORDER BY line_no LIMIT $4

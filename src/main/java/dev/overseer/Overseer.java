@@ -9,6 +9,7 @@ import dev.overseer.cluster.NodeIdentity;
 import dev.overseer.store.EmbeddedDatabase;
 import dev.overseer.escalation.WebhookVerticle;
 import dev.overseer.kill.KillService;
+import dev.overseer.store.EventStore;
 import dev.overseer.store.ExecutionStore;
 import dev.overseer.store.KillStore;
 import dev.overseer.store.OutboxStore;
@@ -86,7 +87,7 @@ public final class Overseer implements AutoCloseable {
       KillService kills = new KillService(vertx, new TaskStore(pool), killStore, config.profiles(), config.killMaxGrace());
       ProfileControl profiles = new ProfileControl(vertx, execution, config.profiles());
       ApiVerticle api = new ApiVerticle(config, tasks, tokens, new HealthRoutes(vertx, pool), profiles, kills,
-          supervisor::runningCounts);
+          new EventStore(pool), supervisor::runningCounts);
       String apiDeployment = await(vertx.deployVerticle(api));
       String supervisorDeployment = await(vertx.deployVerticle(supervisor));
       if (config.escalationWebhook() != null) {

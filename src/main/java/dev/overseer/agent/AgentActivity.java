@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class AgentActivity {
   private static final int LOG_TAIL = 20;
+  /** Lines waiting for the next heartbeat to carry them to the supervisor; beyond this they are counted, not kept. */
+  static final int MAX_PENDING_LINES = 5000;
 
   /** The latest progress an agent reported. */
   public record Progress(Integer percent, String message) {}
@@ -21,6 +23,11 @@ public final class AgentActivity {
   private final AtomicReference<Progress> progress = new AtomicReference<>();
   private final AtomicLong logLines = new AtomicLong();
   private final ArrayDeque<String> logTail = new ArrayDeque<>();
+  private final ArrayDeque<LogLine> pending = new ArrayDeque<>();
+  private long droppedLines;
+
+  /** One line an agent logged: which stream, its level if it said one, the text. */
+  public record LogLine(String stream, String level, String message) {}
 
   /** Any sign of life: output, progress, an explicit heartbeat. */
   public void touch() {
@@ -33,13 +40,32 @@ public final class AgentActivity {
   }
 
   public void log(String line) {
+    log("stdout", null, line);
+  }
+
+  public void log(String stream, String level, String line) {
     logLines.incrementAndGet();
     synchronized (logTail) {
       if (logTail.size() == LOG_TAIL) logTail.removeFirst();
       logTail.addLast(line);
+      if (pending.size() < MAX_PENDING_LINES) pending.addLast(new LogLine(stream, level, line));
+      else droppedLines++;
     }
     touch();
   }
+
+  /** Takes the lines logged since the last call, and how many were dropped because they came too fast. */
+  public Drained drain() {
+    synchronized (logTail) {
+      Drained drained = new Drained(new ArrayList<>(pending), droppedLines);
+      pending.clear();
+      droppedLines = 0;
+      return drained;
+    }
+  }
+
+  /** Lines taken from the activity in one go. */
+  public record Drained(List<LogLine> lines, long dropped) {}
 
   public long lastActivityMillis() {
     return lastActivityMillis.get();

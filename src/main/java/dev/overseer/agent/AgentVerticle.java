@@ -76,6 +76,7 @@ public final class AgentVerticle extends VerticleBase {
         .put("pidStartedAt", agent.processStartMillis())
         .put("lastActivity", activity.lastActivityMillis());
     if (progress != null) beat.put("percent", progress.percent()).put("message", progress.message());
+    putLines(beat);
     vertx.eventBus().send(Addresses.AGENT_HEARTBEAT, beat);
   }
 
@@ -88,6 +89,18 @@ public final class AgentVerticle extends VerticleBase {
     else message.put("error", outcome.errorJson());
     AgentActivity.Progress progress = activity.progress();
     if (progress != null) message.put("percent", progress.percent()).put("message", progress.message());
+    putLines(message);
     return message;
+  }
+
+  /** Hands the lines logged since the last message to the supervisor, which stores them. */
+  private void putLines(JsonObject message) {
+    AgentActivity.Drained drained = activity.drain();
+    if (drained.lines().isEmpty() && drained.dropped() == 0) return;
+    io.vertx.core.json.JsonArray lines = new io.vertx.core.json.JsonArray();
+    for (AgentActivity.LogLine line : drained.lines()) {
+      lines.add(new io.vertx.core.json.JsonArray().add(line.stream()).add(line.level()).add(line.message()));
+    }
+    message.put("lines", lines).put("droppedLines", drained.dropped());
   }
 }

@@ -47,9 +47,12 @@ public final class PidFiles {
         String[] parts = Files.readString(file).trim().split(" ");
         long pid = Long.parseLong(parts[0]);
         long startedMillis = Long.parseLong(parts[1]);
-        boolean samePid = ProcessTree.isRunning(pid) && ProcessTree.startTime(pid)
-            .map(t -> Math.abs(t.toEpochMilli() - startedMillis) < 1000).orElse(false);
-        var members = samePid ? ProcessTree.members(pid) : java.util.Set.<Long>of();
+        // The agent itself may be gone while its children live on in its session. Its pid cannot have
+        // been reused while that session has members (Linux keeps a session id's pid reserved); a live
+        // process with that pid but another start time is someone else, and is left alone.
+        boolean reused = ProcessTree.isRunning(pid) && ProcessTree.startTime(pid)
+            .map(t -> Math.abs(t.toEpochMilli() - startedMillis) >= 1000).orElse(false);
+        var members = reused ? java.util.Set.<Long>of() : ProcessTree.members(pid);
         if (!members.isEmpty()) {
           log.warn("killing agent process tree {} (pid {}) left by this node's previous run", file.getFileName(), pid);
           ProcessTree.signal(members, true);

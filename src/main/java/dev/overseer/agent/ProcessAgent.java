@@ -42,6 +42,8 @@ final class ProcessAgent implements Agent {
   private volatile Process process;
   private volatile boolean terminating;
   private volatile long processStartMillis = -1;
+  /** The one stop of this agent's tree: the cleanup after it exited, or a termination; a second request joins it. */
+  private Future<Termination> stopping;
   private AgentActivity activity;
 
   ProcessAgent(Context context, WorkerExecutor processes, AttemptSpec spec, PidFiles pidFiles) {
@@ -75,7 +77,13 @@ final class ProcessAgent implements Agent {
     terminating = true;
     Process p = process;
     if (p == null) return Future.succeededFuture(Termination.NOTHING_TO_STOP);
-    return processes.executeBlocking(() -> stopTree(p.pid(), grace), false);
+    return stopOnce(p, grace);
+  }
+
+  /** On the context. */
+  private Future<Termination> stopOnce(Process p, Duration grace) {
+    if (stopping == null) stopping = processes.executeBlocking(() -> stopTree(p.pid(), grace), false);
+    return stopping;
   }
 
   private Void launch() throws IOException {
@@ -101,7 +109,7 @@ final class ProcessAgent implements Agent {
     processStartMillis = startInstant.map(java.time.Instant::toEpochMilli).orElse(-1L);
     pidFiles.write(spec, started.pid(), startInstant);
     thread("stdin", () -> writeInput(started.getOutputStream()));
-    thread("stderr", () -> read(started.getErrorStream(), activity::log));
+    thread("stderr", () -> read(started.getErrorStream(), line -> activity.log("stderr", null, line)));
     thread("stdout", () -> {
       read(started.getInputStream(), this::onStdoutLine);
       finishWhenExited(started);
@@ -145,7 +153,8 @@ final class ProcessAgent implements Agent {
     switch (message.getString("type")) {
       case "heartbeat" -> activity.touch();
       case "progress" -> activity.progress(AgentProtocol.percent(message), AgentProtocol.text(message.getValue("message")));
-      case "log" -> activity.log(AgentProtocol.text(message.getValue("message")));
+      case "log" -> activity.log("agent", AgentProtocol.text(message.getValue("level")),
+          AgentProtocol.text(message.getValue("message")));
       case "result" -> {
         result.set(message.getValue("output"));
         activity.touch();
@@ -186,13 +195,14 @@ final class ProcessAgent implements Agent {
       }
     }
     outcome.tryComplete(ended);
-    if (!terminating) {
-      // the leader is gone; anything it left running in its session goes with it
-      processes.executeBlocking(() -> stopTree(started.pid(), Duration.ZERO), false);
-    }
+    // the leader is gone; anything it left running in its session goes with it
+    stopOnce(started, Duration.ZERO);
   }
 
-  /** SIGTERM to every process of the agent, SIGKILL to survivors after {@code grace}. */
+  /**
+   * SIGTERM to every process of the agent, SIGKILL to survivors after {@code grace}. Between signals it
+   * watches the known pids (cheap) and rescans /proc only now and then, for processes forked meanwhile.
+   */
   private Termination stopTree(long leader, Duration grace) throws InterruptedException {
     Set<Long> members = ProcessTree.members(leader);
     boolean forced = false;
@@ -200,22 +210,33 @@ final class ProcessAgent implements Agent {
     if (!members.isEmpty()) {
       signalledAt = java.time.Instant.now();
       ProcessTree.signal(members, false);
-      long deadline = System.nanoTime() + grace.toNanos();
-      while (!(members = ProcessTree.members(leader)).isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      members = awaitGone(leader, members, System.nanoTime() + grace.toNanos());
       long killDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (!members.isEmpty() && System.nanoTime() < killDeadline) {
         forced = true;
         ProcessTree.signal(members, true);
-        Thread.sleep(20);
-        members = ProcessTree.members(leader);
+        members = awaitGone(leader, members, System.nanoTime() + Duration.ofMillis(500).toNanos());
       }
       if (!members.isEmpty()) log.error("agent {} processes {} survived SIGKILL", spec.key(), members);
     }
     pidFiles.remove(spec);
     removeWorkdir();
     return new Termination(signalledAt, forced);
+  }
+
+  /** Waits until the tree is gone or the deadline passes; returns who is left. */
+  private static Set<Long> awaitGone(long leader, Set<Long> members, long deadline) throws InterruptedException {
+    Set<Long> alive = new java.util.TreeSet<>(members);
+    int round = 0;
+    while (System.nanoTime() < deadline) {
+      alive.removeIf(pid -> !ProcessTree.isRunning(pid));
+      if (++round % 10 == 0) alive.addAll(ProcessTree.members(leader)); // forked meanwhile?
+      if (alive.isEmpty() && (alive = ProcessTree.members(leader)).isEmpty()) return alive;
+      Thread.sleep(20);
+    }
+    alive.removeIf(pid -> !ProcessTree.isRunning(pid));
+    alive.addAll(ProcessTree.members(leader));
+    return alive;
   }
 
   private void removeWorkdir() {

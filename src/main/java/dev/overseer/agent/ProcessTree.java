@@ -5,6 +5,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -25,23 +30,35 @@ public final class ProcessTree {
     return Files.isExecutable(SETSID) ? Optional.of(SETSID.toString()) : Optional.empty();
   }
 
-  /** The leader (if alive), every process in its session, and every descendant of either. */
+  /**
+   * The leader (if alive), every process in its session, and every descendant of either. One pass over
+   * /proc: each process's parent and session come from its stat line.
+   */
   public static Set<Long> members(long leaderPid) {
+    Map<Long, List<Long>> children = new HashMap<>();
     Set<Long> pids = new TreeSet<>();
-    ProcessHandle.of(leaderPid).filter(ProcessHandle::isAlive).ifPresent(h -> {
-      pids.add(h.pid());
-      h.descendants().forEach(d -> pids.add(d.pid()));
-    });
     try (DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
       for (Path dir : proc) {
         long pid = Long.parseLong(dir.getFileName().toString());
-        if (sessionOf(pid) == leaderPid) {
-          pids.add(pid);
-          ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
-        }
+        long[] parentAndSession = parentAndSession(pid);
+        if (parentAndSession == null) continue;
+        children.computeIfAbsent(parentAndSession[0], k -> new ArrayList<>()).add(pid);
+        if (pid == leaderPid || parentAndSession[1] == leaderPid) pids.add(pid);
       }
     } catch (IOException e) {
-      // no /proc: the parent links above are all we can follow
+      // no /proc: follow the parent links Java knows
+      ProcessHandle.of(leaderPid).ifPresent(h -> {
+        pids.add(h.pid());
+        h.descendants().forEach(d -> pids.add(d.pid()));
+      });
+      pids.removeIf(pid -> !isRunning(pid));
+      return pids;
+    }
+    ArrayDeque<Long> toVisit = new ArrayDeque<>(pids);
+    while (!toVisit.isEmpty()) {
+      for (long child : children.getOrDefault(toVisit.removeFirst(), List.of())) {
+        if (pids.add(child)) toVisit.addLast(child);
+      }
     }
     pids.removeIf(pid -> !isRunning(pid));
     return pids;
@@ -73,13 +90,15 @@ public final class ProcessTree {
     return ProcessHandle.of(pid).flatMap(h -> h.info().startInstant());
   }
 
-  private static long sessionOf(long pid) {
+  /** {parent pid, session id} from /proc/PID/stat, or null when the process is gone or a zombie. */
+  private static long[] parentAndSession(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(fields[3]); // state ppid pgrp session
+      if (fields[0].equals("Z") || fields[0].equals("X")) return null;
+      return new long[] {Long.parseLong(fields[1]), Long.parseLong(fields[3])}; // state ppid pgrp session
     } catch (IOException | RuntimeException e) {
-      return -1;
+      return null;
     }
   }
 }

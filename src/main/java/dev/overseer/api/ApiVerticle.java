@@ -15,6 +15,8 @@ import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 import dev.overseer.kill.KillService;
+import dev.overseer.store.EventStore;
+import dev.overseer.stream.EventHub;
 import dev.overseer.supervisor.ProfileControl;
 import java.time.Duration;
 import java.util.Map;
@@ -36,17 +38,20 @@ public final class ApiVerticle extends VerticleBase {
   private final HealthRoutes health;
   private final ProfileControl profiles;
   private final KillService kills;
+  private final EventStore events;
+  private EventHub hub;
   private final Supplier<Map<String, Integer>> runningCounts;
   private HttpServer server;
 
   public ApiVerticle(OverseerConfig config, TaskService tasks, TokenService tokens, HealthRoutes health,
-      ProfileControl profiles, KillService kills, Supplier<Map<String, Integer>> runningCounts) {
+      ProfileControl profiles, KillService kills, EventStore events, Supplier<Map<String, Integer>> runningCounts) {
     this.config = config;
     this.tasks = tasks;
     this.tokens = tokens;
     this.health = health;
     this.profiles = profiles;
     this.kills = kills;
+    this.events = events;
     this.runningCounts = runningCounts;
   }
 
@@ -63,13 +68,21 @@ public final class ApiVerticle extends VerticleBase {
           server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.http().host())
               .setPort(config.http().port())
-              .setCompressionSupported(true));
-          return server.requestHandler(router).listen();
+              .setCompressionSupported(true)
+              // browsers offer "overseer" beside "overseer.bearer.<token>"; the server picks the former
+              .setWebSocketSubProtocols(java.util.List.of("overseer")));
+          return server.requestHandler(router).listen().onSuccess(listening -> hub.start());
         });
+  }
+
+  /** This node's event feed (the stream's hub). */
+  public EventHub hub() {
+    return hub;
   }
 
   @Override
   public Future<?> stop() {
+    if (hub != null) hub.stop();
     return server == null ? Future.succeededFuture()
         : server.shutdown(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -77,11 +90,13 @@ public final class ApiVerticle extends VerticleBase {
   private Router setupRouter(OpenAPIContract contract, Buffer contractText) {
     RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
     // Vert.x orders body handling before authentication; the body limit bounds what an anonymous caller can send.
-    builder.rootHandler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimit()));
+    builder.rootHandler(new BodyUnlessUpgrade(BodyHandler.create(false).setBodyLimit(config.http().bodyLimit())));
     builder.rootHandler(new Authentication(tokens, contract));
     new TaskRoutes(tasks, config.profiles()).mount(builder);
     new TokenRoutes(tokens).mount(builder);
     new KillRoutes(kills).mount(builder);
+    hub = new EventHub(vertx, events);
+    new StreamRoutes(hub, events, config.stream()).mount(builder);
     new ProfileRoutes(config.profiles(), profiles, runningCounts).mount(builder);
     // The contract's bearer scheme is enforced by Authentication above, with roles, for every operation.
     builder.getRoutes().forEach(route -> route.setDoSecurity(false));

@@ -17,6 +17,8 @@ import io.vertx.openapi.contract.Operation;
 final class Authentication implements AuthenticationHandler {
   static final String PRINCIPAL = "overseer.principal";
   private static final String BEARER = "bearer ";
+  static final String SUBPROTOCOL_PREFIX = "overseer.bearer.";
+  private static final java.util.Set<String> STREAMS = java.util.Set.of("/api/v1/stream", "/api/v1/events/stream");
 
   private final TokenService tokens;
   private final OpenAPIContract contract;
@@ -43,13 +45,11 @@ final class Authentication implements AuthenticationHandler {
       rc.next();
       return;
     }
-    String header = rc.request().getHeader("Authorization");
-    if (header == null || header.length() <= BEARER.length()
-        || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+    String value = token(rc);
+    if (value == null) {
       rc.fail(Problem.unauthorized("send Authorization: Bearer <token>"));
       return;
     }
-    String value = header.substring(BEARER.length()).trim();
     if (value.isEmpty() || value.length() > 512) {
       rc.fail(Problem.unauthorized("malformed bearer token"));
       return;
@@ -64,6 +64,27 @@ final class Authentication implements AuthenticationHandler {
       }
       rc.next();
     }).onFailure(rc::fail);
+  }
+
+  /**
+   * The bearer token: the Authorization header; for the two streams also the {@code access_token} query
+   * parameter or a WebSocket subprotocol {@code overseer.bearer.<token>}, since browsers cannot send headers there.
+   */
+  private static String token(RoutingContext rc) {
+    String header = rc.request().getHeader("Authorization");
+    if (header != null && header.length() > BEARER.length() && header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return header.substring(BEARER.length()).trim();
+    }
+    if (!STREAMS.contains(rc.request().path())) return null;
+    String query = rc.request().getParam("access_token");
+    if (query != null) return query;
+    String protocols = rc.request().getHeader("Sec-WebSocket-Protocol");
+    if (protocols != null) {
+      for (String protocol : protocols.split(",")) {
+        if (protocol.trim().startsWith(SUBPROTOCOL_PREFIX)) return protocol.trim().substring(SUBPROTOCOL_PREFIX.length());
+      }
+    }
+    return null;
   }
 
   static boolean isCanonical(String raw, String normalized) {

@@ -38,6 +38,7 @@ final class TaskRoutes {
     builder.getRoute("deleteTask").addHandler(this::delete);
     builder.getRoute("listTaskEvents").addHandler(this::events);
     builder.getRoute("retryTask").addHandler(this::retry);
+    builder.getRoute("listTaskLogs").addHandler(this::logs);
   }
 
   private void create(RoutingContext rc) {
@@ -105,6 +106,22 @@ final class TaskRoutes {
             asked != null ? asked : profiles.containsKey(task.profile()) ? profiles.get(task.profile()).settings().maxAttempts() : 1,
             Authentication.principal(rc)))
         .onSuccess(task -> respondWithTask(rc, 200, task))
+        .onFailure(rc::fail);
+  }
+
+  private void logs(RoutingContext rc) {
+    RequestParameter attempt = Http.query(rc, "attempt");
+    RequestParameter after = Http.query(rc, "after");
+    RequestParameter limit = Http.query(rc, "limit");
+    tasks.logs(Http.taskId(rc), attempt == null ? null : attempt.getInteger(), after == null ? -1 : after.getLong(),
+            limit == null ? 1000 : limit.getInteger())
+        .map(lines -> {
+          JsonArray items = new JsonArray();
+          lines.forEach(l -> items.add(new JsonObject().put("line", l.line()).put("at", Json.time(l.at()))
+              .put("stream", l.stream()).put("level", l.level()).put("message", l.message())));
+          return new JsonObject().put("items", items);
+        })
+        .onSuccess(json -> Http.json(rc, 200, json))
         .onFailure(rc::fail);
   }
 

@@ -42,7 +42,10 @@ final class TokenRoutes {
   private void revoke(RoutingContext rc) {
     String name = Http.validated(rc).getPathParameters().get("name").getString();
     tokens.revoke(name, Authentication.principal(rc))
-        .onSuccess(token -> Http.json(rc, 200, Json.token(token)))
+        .onSuccess(token -> {
+          rc.vertx().eventBus().publish(dev.overseer.bus.Addresses.TOKEN_REVOKED, name);
+          Http.json(rc, 200, Json.token(token));
+        })
         .onFailure(rc::fail);
   }
 }

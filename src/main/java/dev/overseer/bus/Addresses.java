@@ -4,12 +4,19 @@ package dev.overseer.bus;
 public final class Addresses {
   private Addresses() {}
 
+  /**
+   * Published: every positioned event, as the stream sends it (JSON with {@code position}, {@code type},
+   * {@code taskId}, ...). Each task's events also go to {@code overseer.events.task.<taskId>}.
+   */
+  public static final String EVENTS = "overseer.events";
   /** Agent → supervisor, every heartbeat interval: attempt, pid, last activity, progress. Node-local. */
   public static final String AGENT_HEARTBEAT = "overseer.agent.heartbeat";
   /** Agent → supervisor, once: the attempt's outcome. Node-local. */
   public static final String AGENT_FINISHED = "overseer.agent.finished";
   /** Published when a profile is paused or resumed, so every node's supervisor reloads its pauses. */
   public static final String PROFILES_CHANGED = "overseer.profiles.changed";
+  /** Published when a token is revoked (body: its name): streams opened with it are closed at once. */
+  public static final String TOKEN_REVOKED = "overseer.tokens.revoked";
   /** Asks the local supervisor to look for kills under way of the attempts it runs. */
   public static final String KILLS_WAKE = "overseer.kills.wake";
   /** Asks the local dispatcher to claim work now (a task was retried, a profile resumed). */

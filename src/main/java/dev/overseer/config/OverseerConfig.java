@@ -13,6 +13,8 @@ public record OverseerConfig(
     Db db,
     Dispatch dispatch,
     Duration killMaxGrace,
+    Stream stream,
+    Logs logs,
     String escalationWebhook,
     ProfileSettings defaults,
     Map<String, ProfileConfig> profiles) {
@@ -33,6 +35,12 @@ public record OverseerConfig(
    */
   public record Dispatch(Duration leaseTtl, Duration pollInterval, int batchSize) {}
 
+  /** Bounds of the agent log kept per attempt: the newest lines within both limits. */
+  public record Logs(int maxLinesPerAttempt, long maxBytesPerAttempt) {}
+
+  /** {@code slowClientTimeout}: how long a stream client may leave its socket full before it is closed. */
+  public record Stream(Duration slowClientTimeout, int maxConnections) {}
+
   static OverseerConfig read(ConfigReader reader) {
     Http http = new Http(
         reader.string("http.host", "127.0.0.1"),
@@ -50,6 +58,12 @@ public record OverseerConfig(
         reader.duration("dispatch.pollInterval", Duration.ofSeconds(1), Duration.ofMillis(10)),
         reader.integer("dispatch.batchSize", 100, 1, 1000));
     Duration killMaxGrace = reader.duration("kill.maxGrace", Duration.ofMinutes(5), Duration.ZERO);
+    Stream stream = new Stream(
+        reader.duration("stream.slowClientTimeout", Duration.ofSeconds(10), Duration.ofMillis(100)),
+        reader.integer("stream.maxConnections", 2000, 1, 100_000));
+    Logs logs = new Logs(
+        reader.integer("logs.maxLinesPerAttempt", 10_000, 10, 10_000_000),
+        reader.bytes("logs.maxBytesPerAttempt", 5L << 20, 1024, 1L << 30));
     String webhook = reader.string("escalation.webhook", null);
     if (webhook != null && webhook.isBlank()) webhook = null;
     if (webhook != null && !webhook.matches("https?://.+")) {
@@ -62,6 +76,6 @@ public record OverseerConfig(
       profiles.put(name, ProfileConfig.read(reader, name, defaults));
     }
     reader.rejectUnknownKeys();
-    return new OverseerConfig(http, dataDir, db, dispatch, killMaxGrace, webhook, defaults, Collections.unmodifiableMap(profiles));
+    return new OverseerConfig(http, dataDir, db, dispatch, killMaxGrace, stream, logs, webhook, defaults, Collections.unmodifiableMap(profiles));
   }
 }

@@ -39,16 +39,73 @@ public final class ExecutionStore {
         .mapEmpty();
   }
 
+  /** One running attempt's latest progress. */
+  public record Progress(UUID taskId, int attempt, Integer percent, String message) {}
+
+  /** One stored log line of an attempt. */
+  public record Line(UUID taskId, int attempt, long lineNo, String stream, String level, String message) {}
+
+  /** Writes the progress of many attempts, and a progress event each, in one statement. */
+  public Future<Void> progressBatch(List<Progress> batch) {
+    if (batch.isEmpty()) return Future.succeededFuture();
+    int n = batch.size();
+    UUID[] ids = new UUID[n];
+    Integer[] attempts = new Integer[n];
+    Short[] percents = new Short[n];
+    String[] messages = new String[n];
+    for (int i = 0; i < n; i++) {
+      Progress p = batch.get(i);
+      ids[i] = p.taskId();
+      attempts[i] = p.attempt();
+      percents[i] = p.percent() == null ? null : p.percent().shortValue();
+      messages[i] = p.message();
+    }
+    return pool.preparedQuery(SqlQueries.get("ProgressBatch"))
+        .execute(Tuple.of(ids, attempts, percents, messages, nodeId)).mapEmpty();
+  }
+
+  public Future<Void> appendLogs(List<Line> lines) {
+    if (lines.isEmpty()) return Future.succeededFuture();
+    int n = lines.size();
+    UUID[] ids = new UUID[n];
+    Integer[] attempts = new Integer[n];
+    Long[] numbers = new Long[n];
+    String[] streams = new String[n];
+    String[] levels = new String[n];
+    String[] messages = new String[n];
+    for (int i = 0; i < n; i++) {
+      Line l = lines.get(i);
+      ids[i] = l.taskId();
+      attempts[i] = l.attempt();
+      numbers[i] = l.lineNo();
+      streams[i] = l.stream();
+      levels[i] = l.level();
+      messages[i] = l.message();
+    }
+    return pool.preparedQuery(SqlQueries.get("LogsAppend"))
+        .execute(Tuple.of(ids, attempts, numbers, streams, levels, messages)).mapEmpty();
+  }
+
+  /** Drops an attempt's log lines up to {@code upTo}, noting it in line 0. */
+  public Future<Void> dropOldestLogs(UUID taskId, int attempt, long upTo, String note) {
+    return pool.preparedQuery(SqlQueries.get("LogsDropOldest")).execute(Tuple.of(taskId, attempt, upTo, note)).mapEmpty();
+  }
+
+  /** Writes {@code log} events (a sample of new lines for the live stream), one per attempt. */
+  public Future<Void> logEvents(List<UUID> taskIds, List<JsonObject> data) {
+    if (taskIds.isEmpty()) return Future.succeededFuture();
+    String[] types = new String[taskIds.size()];
+    String[] actors = new String[taskIds.size()];
+    java.util.Arrays.fill(types, "log");
+    java.util.Arrays.fill(actors, "node:" + nodeId);
+    return pool.preparedQuery(SqlQueries.get("LogsEvent"))
+        .execute(Tuple.of(taskIds.toArray(new UUID[0]), types, actors, data.toArray(new JsonObject[0]))).mapEmpty();
+  }
+
   /** One event about a task, written alone (the supervisor's verdicts about agents). */
   public Future<Void> event(UUID taskId, String type, JsonObject data) {
     return pool.preparedQuery(SqlQueries.get("EventAppend"))
         .execute(Tuple.of(taskId, type, "node:" + nodeId, data))
-        .mapEmpty();
-  }
-
-  public Future<Void> progress(UUID taskId, int attempt, Integer percent, String message) {
-    return pool.preparedQuery(SqlQueries.get("AttemptProgress"))
-        .execute(Tuple.of(taskId, attempt, percent == null ? null : percent.shortValue(), message))
         .mapEmpty();
   }
 

@@ -113,6 +113,23 @@ public final class TaskStore {
         });
   }
 
+  /** Log lines of one attempt after line {@code afterLine}, oldest first. */
+  public Future<List<LogLine>> logs(UUID taskId, int attempt, long afterLine, int limit) {
+    return pool.preparedQuery(SqlQueries.get("LogsOfAttempt"))
+        .execute(Tuple.of(taskId, attempt, afterLine, limit))
+        .map(rows -> {
+          List<LogLine> lines = new ArrayList<>();
+          for (Row row : rows) {
+            lines.add(new LogLine(row.getLong("line_no"), row.getOffsetDateTime("at"), row.getString("stream"),
+                row.getString("level"), row.getString("message")));
+          }
+          return lines;
+        });
+  }
+
+  /** A stored log line; line 0 notes lines dropped to keep the attempt's log within its bounds. */
+  public record LogLine(long line, java.time.OffsetDateTime at, String stream, String level, String message) {}
+
   private static Future<Optional<Task>> insert(SqlClient client, NewTask task) {
     Tuple params = Tuple.tuple()
         .addUUID(task.id())

@@ -25,12 +25,14 @@ final class RunningAttempt {
   String terminating;
   /** The lease was taken over: whatever this attempt does now is fenced off; just stop it. */
   boolean leaseLost;
+  final TelemetryWriter.AttemptLog log;
   /** Past this local time, the lease may have expired in PostgreSQL: the attempt must stop. */
   long leaseValidUntilMillis;
 
   RunningAttempt(Task task, ProfileConfig profile) {
     this.task = task;
     this.profile = profile;
+    this.log = new TelemetryWriter.AttemptLog(task.id(), task.attempt());
   }
 
   int attempt() {

@@ -57,6 +57,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   private Set<String> paused = new HashSet<>();
   private final List<Long> timers = new ArrayList<>();
   private Dispatcher dispatcher;
+  private TelemetryWriter telemetry;
   private PgSubscriber subscriber;
   private WorkerExecutor processes;
   private boolean stopping;
@@ -77,6 +78,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   public Future<?> start() {
     processes = vertx.createSharedWorkerExecutor("overseer-processes", 64, 5, TimeUnit.MINUTES);
     dispatcher = new Dispatcher(vertx, store, config, this);
+    telemetry = new TelemetryWriter(vertx, store, config.logs());
     vertx.eventBus().localConsumer(Addresses.KILLS_WAKE, m -> sweepKills());
     vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_HEARTBEAT, this::onHeartbeat);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_FINISHED, this::onFinished);
@@ -92,6 +94,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
           return listen();
         })
         .onSuccess(v -> {
+          telemetry.start();
           dispatcher.start();
           sweepKills();
         });
@@ -102,7 +105,8 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     stopping = true;
     timers.forEach(vertx::cancelTimer);
     // Agents were deployed from here, so Vert.x has already stopped them (terminating their processes).
-    return Future.join(dispatcher.stop(), subscriber == null ? Future.succeededFuture() : subscriber.close())
+    return Future.join(dispatcher.stop(), subscriber == null ? Future.succeededFuture() : subscriber.close(),
+            telemetry.stop())
         .compose(v -> store.releaseAll())
         .onSuccess(released -> {
           if (!released.isEmpty()) log.info("handed {} running tasks back to the queue", released.size());
@@ -181,9 +185,15 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
         || !java.util.Objects.equals(text, attempt.progressMessage))) {
       attempt.progressPercent = percent;
       attempt.progressMessage = text;
-      // one write per heartbeat interval at most: a chatty agent cannot flood the database
-      store.progress(attempt.task.id(), attempt.attempt(), percent, text)
-          .onFailure(e -> log.warn("cannot record progress of {}: {}", attempt.task.id(), e.toString()));
+      // stored in batches: a chatty agent cannot flood the database
+      telemetry.progress(attempt.task.id(), attempt.attempt(), percent, text);
+    }
+    takeLines(attempt, beat);
+  }
+
+  private void takeLines(RunningAttempt attempt, JsonObject message) {
+    if (message.containsKey("lines")) {
+      telemetry.lines(attempt.log, message.getJsonArray("lines"), message.getLong("droppedLines", 0L));
     }
   }
 
@@ -195,6 +205,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     }
     forget(attempt);
     undeploy(attempt);
+    takeLines(attempt, body);
     if (stopping || attempt.leaseLost) return;
     if (body.getBoolean("succeeded")) {
       store.succeeded(attempt.task.id(), attempt.attempt(), body.getValue("output"), body.getInteger("percent"),

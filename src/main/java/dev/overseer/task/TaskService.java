@@ -81,6 +81,14 @@ public final class TaskService {
             "task is " + task.state().wireName() + "; only a failed or killed task can be retried")));
   }
 
+  /** Log lines of an attempt (default: the latest) of a task. */
+  public Future<List<TaskStore.LogLine>> logs(UUID id, Integer attempt, long afterLine, int limit) {
+    return store.getIncludingDeleted(id).compose(found -> {
+      Task task = found.orElseThrow(() -> notFound(id));
+      return store.logs(id, attempt != null ? attempt : Math.max(1, task.attempt()), afterLine, limit);
+    });
+  }
+
   public Future<List<TaskEvent>> events(UUID id, long afterId, int limit) {
     return store.getIncludingDeleted(id).compose(found -> {
       if (found.isEmpty()) throw notFound(id);

@@ -177,6 +177,12 @@ class AccessMatrixIT {
         return new Prepared("/api/v1/dispatch/resume", new JsonObject(), () ->
             assertThat(admin.get("/api/v1/dispatch").json().getBoolean("paused")).as("dispatch paused").isTrue());
       }),
+      new Operation("listTaskLogs", "GET", "/api/v1/tasks/{id}/logs", "viewer", 200,
+          caller -> new Prepared("/api/v1/tasks/" + queuedTask(admin) + "/logs", null, () -> {})),
+      new Operation("listEvents", "GET", "/api/v1/events", "viewer", 200,
+          caller -> new Prepared("/api/v1/events?limit=5", null, () -> {})),
+      new Operation("listAudit", "GET", "/api/v1/audit", "viewer", 200,
+          caller -> new Prepared("/api/v1/audit?limit=5", null, () -> {})),
       new Operation("listProfiles", "GET", "/api/v1/profiles", "viewer", 200,
           caller -> new Prepared("/api/v1/profiles", null, () -> {})),
       new Operation("createToken", "POST", "/api/v1/tokens", "admin", 201, caller -> {
@@ -226,6 +232,9 @@ class AccessMatrixIT {
   void the_matrix_covers_every_operation_of_the_contract_with_its_role() throws Exception {
     Map<String, String> expected = new TreeMap<>();
     OPERATIONS.forEach(op -> expected.put(op.id(), op.method() + " " + op.path() + " " + op.role()));
+    // the two long-lived streams are checked role by role in dev.overseer.stream.StreamIT
+    expected.put("openStream", "GET /api/v1/stream viewer");
+    expected.put("streamEvents", "GET /api/v1/events/stream viewer");
     assertThat(contractOperations()).isEqualTo(expected);
   }
 

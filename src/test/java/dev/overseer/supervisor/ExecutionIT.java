@@ -39,13 +39,15 @@ class ExecutionIT {
     String agent = Scripts.write(dir, "agent.sh", """
         read -r input
         echo '{"type":"progress","percent":40,"message":"reading"}'
+        sleep 0.5
         echo "a plain line is a log line"
         echo '{"type":"heartbeat"}'
         echo "to stderr" >&2
         echo '{"type":"progress","percent":90,"message":"almost"}'
         echo "{\\"type\\":\\"result\\",\\"output\\":{\\"echo\\":$input,\\"task\\":\\"$OVERSEER_TASK_ID\\",\\"attempt\\":$OVERSEER_ATTEMPT}}"
         """);
-    try (TestOverseer overseer = TestOverseer.start(profile("agent", agent, ""))) {
+    String fastHeartbeat = "    supervisor:\n      heartbeatInterval: 100ms\n";
+    try (TestOverseer overseer = TestOverseer.start(profile("agent", agent, fastHeartbeat))) {
       JsonObject task = create(overseer.admin, "agent", new JsonObject().put("n", 7));
       JsonObject done = awaitState(overseer.admin, task, "succeeded");
       assertThat(done.getJsonObject("output")).isEqualTo(new JsonObject()
@@ -53,7 +55,16 @@ class ExecutionIT {
       assertThat(done.getJsonObject("progress").getInteger("percent")).isEqualTo(90);
       assertThat(done.getJsonObject("progress").getString("message")).isEqualTo("almost");
       assertThat(done.getInteger("attempt")).isEqualTo(1);
-      assertThat(eventTypes(overseer.admin, task)).containsExactly("created", "attempt.started", "succeeded");
+      assertThat(lifecycle(eventTypes(overseer.admin, task)))
+          .containsExactly("created", "dispatched", "attempt.started", "succeeded");
+      assertThat(eventTypes(overseer.admin, task)).contains("progress");
+      JsonArray logged = Await.until("the log lines to be stored", DEADLINE,
+          () -> overseer.admin.get("/api/v1/tasks/" + task.getString("id") + "/logs").json().getJsonArray("items"),
+          items -> items.size() == 2);
+      Await.until("a log event", DEADLINE, () -> eventTypes(overseer.admin, task), types -> types.contains("log"));
+      assertThat(logged.stream().map(l -> ((JsonObject) l).getString("message")).toList())
+          .containsExactly("a plain line is a log line", "to stderr");
+      assertThat(logged.getJsonObject(1).getString("stream")).isEqualTo("stderr");
     }
   }
 
@@ -75,10 +86,11 @@ class ExecutionIT {
       JsonObject done = awaitState(overseer.admin, task, "succeeded");
       assertThat(done.getInteger("attempt")).isEqualTo(3);
       List<JsonObject> events = events(overseer.admin, task);
+      events = events.stream().filter(e -> !NOISE.contains(e.getString("type"))).toList();
       assertThat(events.stream().map(e -> e.getString("type")).toList()).containsExactly(
-          "created", "attempt.started", "attempt.failed", "retrying", "attempt.started", "attempt.failed", "retrying",
-          "attempt.started", "succeeded");
-      JsonObject firstFailure = events.get(2).getJsonObject("data").getJsonObject("error");
+          "created", "dispatched", "attempt.started", "attempt.failed", "retrying", "dispatched", "attempt.started",
+          "attempt.failed", "retrying", "dispatched", "attempt.started", "succeeded");
+      JsonObject firstFailure = events.get(3).getJsonObject("data").getJsonObject("error");
       assertThat(firstFailure.getString("reason")).isEqualTo("exit-status");
       assertThat(firstFailure.getInteger("exitStatus")).isEqualTo(3);
       assertThat(firstFailure.getJsonArray("logTail").getString(0)).isEqualTo("failing attempt 1");
@@ -259,6 +271,13 @@ class ExecutionIT {
   }
 
   // ---- helpers
+
+  /** Progress and log events come at the agent's pace; lifecycle assertions leave them out. */
+  private static final java.util.Set<String> NOISE = java.util.Set.of("progress", "log");
+
+  static List<String> lifecycle(List<String> types) {
+    return types.stream().filter(t -> !NOISE.contains(t)).toList();
+  }
 
   static String profile(String name, String script, String extraSettings) {
     return "profiles:\n  " + name + ":\n    kind: process\n    command: [\"" + script + "\"]\n" + extraSettings;
