@@ -62,6 +62,11 @@ public final class TestOverseer implements AutoCloseable {
     return new ApiClient(overseer.baseUrl(), token);
   }
 
+  /** The service's Vert.x, for tests that listen on its event bus. */
+  public io.vertx.core.Vertx vertx() {
+    return overseer.vertx();
+  }
+
   public String baseUrl() {
     return overseer.baseUrl();
   }
