@@ -74,3 +74,9 @@ SELECT * FROM tasks WHERE id = $1
 SELECT line_no, at, stream, level, message FROM task_logs
 WHERE task_id = $1 AND attempt = $2 AND line_no > $3
 ORDER BY line_no LIMIT $4
+
+-- name: TaskCountByState
+-- One index-only count per state (tasks_by_state), never a scan of the whole table.
+SELECT s.state::text AS state,
+       (SELECT count(*) FROM tasks t WHERE t.state = s.state AND t.deleted_at IS NULL) AS n
+FROM unnest(enum_range(NULL::task_state)) AS s(state)

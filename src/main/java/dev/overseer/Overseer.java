@@ -19,7 +19,15 @@ import dev.overseer.store.Migrations;
 import dev.overseer.store.TaskStore;
 import dev.overseer.store.TokenStore;
 import dev.overseer.task.TaskService;
+import dev.overseer.health.EventLoopWatch;
+import dev.overseer.metrics.OverseerMetrics;
+import dev.overseer.metrics.TaskCountSampler;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.concurrent.atomic.AtomicLong;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
@@ -71,8 +79,12 @@ public final class Overseer implements AutoCloseable {
     Vertx vertx = null;
     try {
       DatabaseTarget database = embedded != null ? embedded.target() : DatabaseTarget.fromUrl(config.db().url());
-      Migrations.apply(database);
-      vertx = Vertx.vertx();
+      String schemaVersion = Migrations.apply(database);
+      OverseerMetrics metrics = new OverseerMetrics();
+      vertx = Vertx.builder()
+          .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+          .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+          .build();
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(config.db().poolSize()))
           .connectingTo(database.connectOptions())
@@ -83,13 +95,22 @@ public final class Overseer implements AutoCloseable {
       TokenService tokens = new TokenService(new TokenStore(pool));
       TaskService tasks = new TaskService(new TaskStore(pool), execution);
       KillStore killStore = new KillStore(pool);
-      SupervisorVerticle supervisor = new SupervisorVerticle(config, nodeId, execution, killStore, database.connectOptions());
+      SupervisorVerticle supervisor = new SupervisorVerticle(config, nodeId, execution, killStore,
+          database.connectOptions(), metrics);
+      AtomicLong loopLag = new AtomicLong();
+      await(vertx.deployVerticle(() -> new EventLoopWatch(loopLag),
+          new DeploymentOptions().setInstances(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE)));
+      HealthRoutes health = new HealthRoutes(vertx, pool, metrics.registry(), new HealthRoutes.Probes(schemaVersion,
+          supervisor::lastCheckMillis, supervisor::lastClaimRoundMillis, config.dispatch().pollInterval().toMillis(),
+          loopLag));
+      TaskCountSampler counts = new TaskCountSampler(vertx, new TaskStore(pool), metrics);
       KillService kills = new KillService(vertx, new TaskStore(pool), killStore, config.profiles(), config.killMaxGrace());
       ProfileControl profiles = new ProfileControl(vertx, execution, config.profiles());
-      ApiVerticle api = new ApiVerticle(config, tasks, tokens, new HealthRoutes(vertx, pool), profiles, kills,
-          new EventStore(pool), supervisor::runningCounts);
+      ApiVerticle api = new ApiVerticle(config, tasks, tokens, health, profiles, kills,
+          new EventStore(pool), supervisor::runningCounts, metrics);
       String apiDeployment = await(vertx.deployVerticle(api));
       String supervisorDeployment = await(vertx.deployVerticle(supervisor));
+      counts.start();
       if (config.escalationWebhook() != null) {
         await(vertx.deployVerticle(new WebhookVerticle(config.escalationWebhook(), new OutboxStore(pool))));
       }

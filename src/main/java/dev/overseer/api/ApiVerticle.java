@@ -11,10 +11,12 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 import dev.overseer.kill.KillService;
+import dev.overseer.metrics.OverseerMetrics;
 import dev.overseer.store.EventStore;
 import dev.overseer.stream.EventHub;
 import dev.overseer.supervisor.ProfileControl;
@@ -39,12 +41,15 @@ public final class ApiVerticle extends VerticleBase {
   private final ProfileControl profiles;
   private final KillService kills;
   private final EventStore events;
+  private final OverseerMetrics metrics;
   private EventHub hub;
   private final Supplier<Map<String, Integer>> runningCounts;
   private HttpServer server;
 
   public ApiVerticle(OverseerConfig config, TaskService tasks, TokenService tokens, HealthRoutes health,
-      ProfileControl profiles, KillService kills, EventStore events, Supplier<Map<String, Integer>> runningCounts) {
+      ProfileControl profiles, KillService kills, EventStore events, Supplier<Map<String, Integer>> runningCounts,
+      OverseerMetrics metrics) {
+    this.metrics = metrics;
     this.config = config;
     this.tasks = tasks;
     this.tokens = tokens;
@@ -95,7 +100,9 @@ public final class ApiVerticle extends VerticleBase {
     new TaskRoutes(tasks, config.profiles()).mount(builder);
     new TokenRoutes(tokens).mount(builder);
     new KillRoutes(kills).mount(builder);
+    new OverviewRoutes(metrics).mount(builder);
     hub = new EventHub(vertx, events);
+    metrics.streamClients(hub::connections);
     new StreamRoutes(hub, events, config.stream()).mount(builder);
     new ProfileRoutes(config.profiles(), profiles, runningCounts).mount(builder);
     // The contract's bearer scheme is enforced by Authentication above, with roles, for every operation.
@@ -105,6 +112,8 @@ public final class ApiVerticle extends VerticleBase {
 
     Router router = builder.createRouter();
     health.mount(router);
+    // the dashboard: static files from the resources, no CDN, no separate server
+    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false).setIndexPage("index.html"));
     router.route().failureHandler(Problems::handle);
     router.errorHandler(404, Problems::handle);
     router.errorHandler(405, Problems::handle);

@@ -17,6 +17,8 @@ public final class Addresses {
   public static final String PROFILES_CHANGED = "overseer.profiles.changed";
   /** Published when a token is revoked (body: its name): streams opened with it are closed at once. */
   public static final String TOKEN_REVOKED = "overseer.tokens.revoked";
+  /** Request/reply, node-local: the agents this node's supervisor runs ({@code {node, items}}). */
+  public static final String SUPERVISOR_AGENTS = "overseer.supervisor.agents";
   /** Asks the local supervisor to look for kills under way of the attempts it runs. */
   public static final String KILLS_WAKE = "overseer.kills.wake";
   /** Asks the local dispatcher to claim work now (a task was retried, a profile resumed). */

@@ -44,6 +44,7 @@ public final class Dispatcher {
   private boolean dispatching;
   private boolean again;
   private boolean stopped;
+  private volatile long lastRoundMillis;
 
   public Dispatcher(Vertx vertx, ExecutionStore store, OverseerConfig config, Host host) {
     this.vertx = vertx;
@@ -54,6 +55,7 @@ public final class Dispatcher {
 
   /** Starts polling; the owner of the LISTEN connection calls {@link #wake()} on {@link #CHANNEL}. */
   public void start() {
+    lastRoundMillis = System.currentTimeMillis();
     wakeConsumer = vertx.eventBus().localConsumer(Addresses.DISPATCH_WAKE, m -> wake());
     pollTimer = vertx.setPeriodic(config.dispatch().pollInterval().toMillis(), id -> wake());
     wake();
@@ -63,6 +65,11 @@ public final class Dispatcher {
     stopped = true;
     vertx.cancelTimer(pollTimer);
     return wakeConsumer == null ? Future.succeededFuture() : wakeConsumer.unregister();
+  }
+
+  /** When the last claim round succeeded (epoch millis), for the readiness probe. */
+  public long lastRoundMillis() {
+    return lastRoundMillis;
   }
 
   /** Whether a claim round is under way (its tasks may not have been launched yet). */
@@ -85,6 +92,7 @@ public final class Dispatcher {
     }
     round.onComplete(done -> {
       dispatching = false;
+      if (done.succeeded()) lastRoundMillis = System.currentTimeMillis();
       host.claimRoundDone();
       if (done.failed()) log.warn("claiming tasks failed: {}", done.cause().toString());
       if (again || (done.succeeded() && done.result())) vertx.runOnContext(v -> wake());

@@ -11,15 +11,16 @@ public final class Migrations {
 
   private Migrations() {}
 
-  public static MigrateResult apply(DatabaseTarget target) {
+  /** Applies what is missing; returns the schema version now in place. */
+  public static String apply(DatabaseTarget target) {
     Flyway flyway = Flyway.configure()
         .dataSource(target.jdbcUrl(), target.user(), target.password())
         .locations("classpath:db/migration")
         .connectRetries(10)
         .load();
     MigrateResult result = flyway.migrate();
-    log.info("database schema at version {} ({} migrations applied now)",
-        flyway.info().current().getVersion(), result.migrationsExecuted);
-    return result;
+    String version = flyway.info().current().getVersion().getVersion();
+    log.info("database schema at version {} ({} migrations applied now)", version, result.migrationsExecuted);
+    return version;
   }
 }

@@ -113,6 +113,15 @@ public final class TaskStore {
         });
   }
 
+  /** Tasks per state (not counting deleted ones). */
+  public Future<java.util.Map<String, Long>> countByState() {
+    return pool.preparedQuery(SqlQueries.get("TaskCountByState")).execute().map(rows -> {
+      java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+      for (Row row : rows) counts.put(row.getString("state"), row.getLong("n"));
+      return counts;
+    });
+  }
+
   /** Log lines of one attempt after line {@code afterLine}, oldest first. */
   public Future<List<LogLine>> logs(UUID taskId, int attempt, long afterLine, int limit) {
     return pool.preparedQuery(SqlQueries.get("LogsOfAttempt"))

@@ -35,6 +35,10 @@ final class RunningAttempt {
     this.log = new TelemetryWriter.AttemptLog(task.id(), task.attempt());
   }
 
+  java.time.Duration ran() {
+    return java.time.Duration.ofMillis(System.currentTimeMillis() - startedMillis);
+  }
+
   int attempt() {
     return task.attempt();
   }

@@ -5,6 +5,7 @@ import dev.overseer.agent.AttemptSpec;
 import dev.overseer.agent.PidFiles;
 import dev.overseer.agent.Termination;
 import dev.overseer.kill.KillReceipt;
+import dev.overseer.metrics.OverseerMetrics;
 import dev.overseer.store.KillStore;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import dev.overseer.bus.Addresses;
@@ -48,6 +49,9 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   private final ExecutionStore store;
   private final KillStore kills;
   private final String nodeId;
+  private final OverseerMetrics metrics;
+  /** When the supervisor last ran its checks; the readiness probe reads it from another thread. */
+  private volatile long lastCheckMillis;
   private final PgConnectOptions listenOn;
   private final PidFiles pidFiles;
   private final Map<UUID, RunningAttempt> running = new HashMap<>();
@@ -65,7 +69,8 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   private boolean killSweepAfterClaim;
 
   public SupervisorVerticle(OverseerConfig config, String nodeId, ExecutionStore store, KillStore kills,
-      PgConnectOptions listenOn) {
+      PgConnectOptions listenOn, OverseerMetrics metrics) {
+    this.metrics = metrics;
     this.config = config;
     this.nodeId = nodeId;
     this.store = store;
@@ -77,9 +82,12 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   @Override
   public Future<?> start() {
     processes = vertx.createSharedWorkerExecutor("overseer-processes", 64, 5, TimeUnit.MINUTES);
+    config.profiles().keySet().forEach(name ->
+        metrics.agentsRunning(name, runningByProfile, counts -> counts.getOrDefault(name, 0)));
     dispatcher = new Dispatcher(vertx, store, config, this);
     telemetry = new TelemetryWriter(vertx, store, config.logs());
     vertx.eventBus().localConsumer(Addresses.KILLS_WAKE, m -> sweepKills());
+    vertx.eventBus().localConsumer(Addresses.SUPERVISOR_AGENTS, m -> m.reply(agents()));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_HEARTBEAT, this::onHeartbeat);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_FINISHED, this::onFinished);
     vertx.eventBus().consumer(Addresses.PROFILES_CHANGED, m -> reloadPauses());
@@ -94,6 +102,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
           return listen();
         })
         .onSuccess(v -> {
+          lastCheckMillis = System.currentTimeMillis();
           telemetry.start();
           dispatcher.start();
           sweepKills();
@@ -135,6 +144,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     RunningAttempt attempt = new RunningAttempt(task, profile);
     attempt.leaseValidUntilMillis = attempt.startedMillis + leaseSafeMillis();
     running.put(task.id(), attempt);
+    metrics.dispatchLatency(java.time.Duration.between(task.runAt().toInstant(), java.time.Instant.now()));
     runningByProfile.merge(profile.name(), 1, Integer::sum);
     JsonObject input = task.input() instanceof JsonObject json ? json : new JsonObject();
     AttemptSpec spec = new AttemptSpec(task.id(), task.attempt(), input, task.timeout(), profile, config.dataDir());
@@ -158,9 +168,38 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     }
   }
 
+  /** When the supervisor last checked its agents (epoch millis); 0 before it started. */
+  public long lastCheckMillis() {
+    return lastCheckMillis;
+  }
+
+  /** When the dispatcher last finished a claim round (epoch millis); 0 before it started. */
+  public long lastClaimRoundMillis() {
+    return dispatcher == null ? 0 : dispatcher.lastRoundMillis();
+  }
+
   /** Running attempts per profile, for the API. */
   public Map<String, Integer> runningCounts() {
     return Map.copyOf(runningByProfile);
+  }
+
+  private JsonObject agents() {
+    io.vertx.core.json.JsonArray items = new io.vertx.core.json.JsonArray();
+    for (RunningAttempt a : running.values()) {
+      items.add(new JsonObject()
+          .put("taskId", a.task.id().toString())
+          .put("name", a.task.name())
+          .put("profile", a.profile.name())
+          .put("attempt", a.attempt())
+          .put("pid", a.pid > 0 ? a.pid : null)
+          .put("startedAt", java.time.Instant.ofEpochMilli(a.startedMillis).toString())
+          .put("lastHeartbeatAt", java.time.Instant.ofEpochMilli(a.lastHeartbeatMillis).toString())
+          .put("lastActivityAt", java.time.Instant.ofEpochMilli(a.lastActivityMillis).toString())
+          .put("percent", a.progressPercent)
+          .put("message", a.progressMessage)
+          .put("terminating", a.terminating));
+    }
+    return new JsonObject().put("node", nodeId).put("items", items);
   }
 
   // ---- what agents say
@@ -208,6 +247,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     takeLines(attempt, body);
     if (stopping || attempt.leaseLost) return;
     if (body.getBoolean("succeeded")) {
+      metrics.attemptEnded(attempt.profile.name(), "succeeded", attempt.ran());
       store.succeeded(attempt.task.id(), attempt.attempt(), body.getValue("output"), body.getInteger("percent"),
               body.getString("message"))
           .onComplete(done -> afterRecord(attempt, done.succeeded() ? done.result().isPresent() : null, done.cause()));
@@ -222,6 +262,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   /** Every check interval: heartbeats lost, stalled agents, timeouts. */
   private void check() {
     long now = System.currentTimeMillis();
+    lastCheckMillis = now;
     for (RunningAttempt attempt : List.copyOf(running.values())) {
       if (attempt.terminating != null || attempt.deploymentId == null) continue;
       ProfileSettings.Supervision s = attempt.profile.settings().supervisor();
@@ -230,6 +271,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
         attempt.leaseLost = true;
         terminate(attempt, "lease-lost", "the lease could not be renewed before it expired");
       } else if (now - attempt.lastHeartbeatMillis > s.heartbeatInterval().toMillis() * s.missedHeartbeatsLimit()) {
+        metrics.heartbeatLost();
         terminate(attempt, "heartbeat-lost", "no heartbeat for " + (now - attempt.lastHeartbeatMillis) + "ms");
       } else if (now - attempt.lastActivityMillis > s.stallTimeout().toMillis()) {
         terminate(attempt, "stalled", "no progress, output or heartbeat from the agent for "
@@ -297,12 +339,15 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     attempt.verticle.stopGrace(java.time.Duration.ofMillis(kill.graceMillis()));
     undeploy(attempt).onComplete(stopped -> {
       forget(attempt);
+      metrics.attemptEnded(attempt.profile.name(), "killed", attempt.ran());
       finishKill(kill.taskId(), kill.attempt(), attempt.verticle.termination());
     });
   }
 
   private void finishKill(UUID taskId, int attempt, Termination termination) {
     kills.finish(taskId, attempt, termination.signalledAt(), termination.forced(), nodeId)
+        .onSuccess(receipt -> receipt.filter(r -> KillReceipt.KILLED.equals(r.outcome()))
+            .ifPresent(r -> metrics.kill(Boolean.TRUE.equals(r.forced()))))
         .onSuccess(receipt -> receipt.ifPresent(r -> log.info("kill of {} attempt {}: {}{}", taskId, attempt, r.outcome(),
             Boolean.TRUE.equals(r.forced()) ? " (SIGKILL was needed)" : "")))
         .onFailure(e -> log.error("cannot record the kill of {}; it will be ended when its lease is reaped", taskId, e))
@@ -315,6 +360,8 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     Future<java.util.Optional<Task>> recorded;
     if (retryable && task.attempt() < task.maxAttempts()) {
       java.time.Duration backoff = Backoff.after(task.attempt(), attempt.profile.settings().retry());
+      metrics.attemptEnded(attempt.profile.name(), "retrying", attempt.ran());
+      metrics.restart(attempt.profile.name(), error.getString("reason"));
       recorded = store.retrying(task.id(), task.attempt(), error, backoff);
       // claim it when it is due rather than at the next poll
       vertx.setTimer(Math.max(1, backoff.toMillis()), id -> dispatcher.wake());
@@ -323,6 +370,8 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
           .put("reason", retryable ? "attempts-exhausted" : "not-retryable")
           .put("attempts", task.attempt())
           .put("lastError", error);
+      metrics.attemptEnded(attempt.profile.name(), "failed", attempt.ran());
+      metrics.escalation();
       recorded = store.failed(task.id(), task.attempt(), error, escalation, config.escalationWebhook() != null);
     }
     recorded.onComplete(done -> afterRecord(attempt, done.succeeded() ? done.result().isPresent() : null, done.cause()));
@@ -343,6 +392,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     RestartIntensity limit = intensity.computeIfAbsent(profile.name(), n -> new RestartIntensity(s.intensity(), s.period()));
     if (limit.recordFailure(System.currentTimeMillis()) && !paused.contains(profile.name())) {
       paused.add(profile.name());
+      metrics.escalation();
       String reason = "more than " + s.intensity() + " failures within " + dev.overseer.config.Durations.format(s.period());
       log.error("escalating profile {}: {}; it is paused until someone resumes it", profile.name(), reason);
       JsonObject details = new JsonObject().put("failures", limit.recent()).put("intensity", s.intensity())

@@ -183,6 +183,12 @@ class AccessMatrixIT {
           caller -> new Prepared("/api/v1/events?limit=5", null, () -> {})),
       new Operation("listAudit", "GET", "/api/v1/audit", "viewer", 200,
           caller -> new Prepared("/api/v1/audit?limit=5", null, () -> {})),
+      new Operation("whoAmI", "GET", "/api/v1/me", "viewer", 200,
+          caller -> new Prepared("/api/v1/me", null, () -> {})),
+      new Operation("countTasks", "GET", "/api/v1/counts", "viewer", 200,
+          caller -> new Prepared("/api/v1/counts", null, () -> {})),
+      new Operation("listAgents", "GET", "/api/v1/agents", "viewer", 200,
+          caller -> new Prepared("/api/v1/agents", null, () -> {})),
       new Operation("listProfiles", "GET", "/api/v1/profiles", "viewer", 200,
           caller -> new Prepared("/api/v1/profiles", null, () -> {})),
       new Operation("createToken", "POST", "/api/v1/tokens", "admin", 201, caller -> {
