@@ -32,26 +32,33 @@ SELECT * FROM claimed
 -- name: AttemptProcessStarted
 UPDATE task_attempts SET pid = $3, pid_started_at = $4 WHERE task_id = $1 AND attempt = $2
 
--- name: AttemptSucceeded
-WITH done AS (
-  UPDATE tasks
-  SET state = 'succeeded', output = $3, error = NULL, finished_at = now(), updated_at = now(),
-      progress_percent = COALESCE($5, progress_percent), progress_message = COALESCE($6, progress_message),
-      lease_owner = NULL, lease_expires_at = NULL, version = version + 1
-  WHERE id = $1 AND attempt = $2 AND state = 'running'
-  RETURNING *
-), attempt AS (
-  UPDATE task_attempts SET finished_at = now(), outcome = 'succeeded'
-  WHERE task_id = $1 AND attempt = $2 AND EXISTS (SELECT 1 FROM done)
+-- name: AttemptsSucceeded
+-- Records many successful attempts in one statement (the supervisor batches them while one is in flight).
+-- Each is fenced: only a task still running the attempt changes; the ids that did are returned.
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::smallint[], $5::text[])
+    AS i(id, attempt, output, percent, message)
+), done AS (
+  UPDATE tasks t
+  SET state = 'succeeded', output = NULLIF(i.output::jsonb, 'null'::jsonb), error = NULL, finished_at = now(), updated_at = now(),
+      progress_percent = COALESCE(i.percent, t.progress_percent),
+      progress_message = COALESCE(i.message, t.progress_message),
+      lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
+  FROM input i
+  WHERE t.id = i.id AND t.attempt = i.attempt AND t.state = 'running'
+  RETURNING t.id, t.attempt
+), attempts AS (
+  UPDATE task_attempts a SET finished_at = now(), outcome = 'succeeded'
+  FROM done WHERE a.task_id = done.id AND a.attempt = done.attempt
 ), kill_lost_the_race AS (
   -- the attempt finished before a kill under way reached it: the kill's receipt says so
-  UPDATE kills SET stopped_at = now(), forced = false, outcome = 'already-finished'
-  WHERE task_id = $1 AND attempt = $2 AND outcome IS NULL AND EXISTS (SELECT 1 FROM done)
-), event AS (
+  UPDATE kills k SET stopped_at = now(), forced = false, outcome = 'already-finished'
+  FROM done WHERE k.task_id = done.id AND k.attempt = done.attempt AND k.outcome IS NULL
+), events AS (
   INSERT INTO task_events (task_id, type, actor, data)
-  SELECT id, 'succeeded', 'node:' || $4, jsonb_build_object('attempt', attempt) FROM done
+  SELECT id, 'succeeded', 'node:' || $6, jsonb_build_object('attempt', attempt) FROM done
 )
-SELECT * FROM done
+SELECT id FROM done
 
 -- name: AttemptRetrying
 -- A failed attempt with attempts left: back to the queue at run_at = now + $4 ms backoff.

@@ -22,6 +22,7 @@ public final class AgentActivity {
   private final AtomicLong lastActivityMillis = new AtomicLong(System.currentTimeMillis());
   private final AtomicReference<Progress> progress = new AtomicReference<>();
   private final AtomicLong logLines = new AtomicLong();
+  private volatile boolean silent;
   private final ArrayDeque<String> logTail = new ArrayDeque<>();
   private final ArrayDeque<LogLine> pending = new ArrayDeque<>();
   private long droppedLines;
@@ -66,6 +67,15 @@ public final class AgentActivity {
 
   /** Lines taken from the activity in one go. */
   public record Drained(List<LogLine> lines, long dropped) {}
+
+  /** Stops the agent's heartbeats for good, as a wedged agent would (the builtin sleep agent's silentAfterMs). */
+  void silence() {
+    silent = true;
+  }
+
+  boolean silent() {
+    return silent;
+  }
 
   public long lastActivityMillis() {
     return lastActivityMillis.get();

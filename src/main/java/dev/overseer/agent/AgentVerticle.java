@@ -67,7 +67,7 @@ public final class AgentVerticle extends VerticleBase {
   }
 
   private void heartbeat() {
-    if (finished) return;
+    if (finished || activity.silent()) return;
     AgentActivity.Progress progress = activity.progress();
     JsonObject beat = new JsonObject()
         .put("taskId", spec.taskId().toString())

@@ -8,8 +8,9 @@ import java.time.Duration;
 
 /**
  * Overseer's own agents, for tests, demos and benchmarks: {@code noop} succeeds at once with its input
- * as output; {@code sleep} reports progress for {@code input.ms} then succeeds; {@code fail} fails
- * ({@code input.retryable}, default true; {@code input.message}).
+ * as output; {@code sleep} reports progress (in steps of 10%) for {@code input.ms} then succeeds, and with
+ * {@code input.silentAfterMs} stops heartbeating after that long, as a wedged agent would; {@code fail}
+ * fails ({@code input.retryable}, default true; {@code input.message}).
  */
 final class BuiltinAgent implements Agent {
   private final Vertx vertx;
@@ -38,6 +39,9 @@ final class BuiltinAgent implements Agent {
 
   private void sleep(AgentActivity activity, long ms) {
     long started = System.currentTimeMillis();
+    Long silentAfter = spec.input().getLong("silentAfterMs");
+    if (silentAfter != null) vertx.setTimer(Math.max(1, silentAfter), id -> activity.silence());
+    int[] reported = {0};
     long tick = Math.max(10, spec.profile().settings().supervisor().heartbeatInterval().toMillis());
     activity.progress(0, "sleeping " + ms + "ms");
     if (ms == 0) {
@@ -51,7 +55,13 @@ final class BuiltinAgent implements Agent {
         activity.progress(100, "done");
         outcome.tryComplete(AgentOutcome.success(spec.input()));
       } else {
-        activity.progress((int) (elapsed * 100 / ms), "slept " + elapsed + "ms of " + ms + "ms");
+        int percent = (int) (elapsed * 100 / ms);
+        if (percent >= reported[0] + 10) { // steps of 10%: cheap to store however many agents sleep
+          reported[0] = percent - percent % 10;
+          activity.progress(reported[0], "slept " + elapsed + "ms of " + ms + "ms");
+        } else {
+          activity.touch();
+        }
       }
     });
   }

@@ -109,10 +109,14 @@ final class ProcessAgent implements Agent {
     processStartMillis = startInstant.map(java.time.Instant::toEpochMilli).orElse(-1L);
     pidFiles.write(spec, started.pid(), startInstant);
     thread("stdin", () -> writeInput(started.getOutputStream()));
-    thread("stderr", () -> read(started.getErrorStream(), line -> activity.log("stderr", null, line)));
+    java.util.concurrent.CountDownLatch stderrRead = new java.util.concurrent.CountDownLatch(1);
+    thread("stderr", () -> {
+      read(started.getErrorStream(), line -> activity.log("stderr", null, line));
+      stderrRead.countDown();
+    });
     thread("stdout", () -> {
       read(started.getInputStream(), this::onStdoutLine);
-      finishWhenExited(started);
+      finishWhenExited(started, stderrRead);
     });
     started.onExit().thenRun(() -> context.owner().setTimer(OUTPUT_DRAIN_MILLIS, id -> finish(started)));
     return null;
@@ -166,9 +170,11 @@ final class ProcessAgent implements Agent {
     }
   }
 
-  private void finishWhenExited(Process started) {
+  /** After stdout ended: waits for the exit and (briefly) for the last stderr lines, then decides. */
+  private void finishWhenExited(Process started, java.util.concurrent.CountDownLatch stderrRead) {
     try {
       started.waitFor();
+      stderrRead.await(OUTPUT_DRAIN_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -43,6 +43,13 @@ final class Http {
   }
 
   static void json(RoutingContext rc, int status, JsonObject body) {
-    rc.response().setStatusCode(status).putHeader("Content-Type", JSON).end(body.encode());
+    String text;
+    try {
+      text = body.encode();
+    } catch (RuntimeException e) {
+      rc.fail(e); // never leave a request without an answer
+      return;
+    }
+    rc.response().setStatusCode(status).putHeader("Content-Type", JSON).end(text);
   }
 }

@@ -142,7 +142,7 @@ final class TaskRoutes {
     try {
       json = Json.task(task);
     } catch (RuntimeException e) {
-      rc.fail(e); // never leave a request without an answer
+      rc.fail(e);
       return;
     }
     rc.response().putHeader("ETag", "\"" + task.version() + "\"");

@@ -109,12 +109,32 @@ public final class ExecutionStore {
         .mapEmpty();
   }
 
-  /** Empty when the attempt no longer holds the task (fenced off). */
-  public Future<Optional<Task>> succeeded(UUID taskId, int attempt, Object output, Integer percent, String message) {
-    return pool.preparedQuery(SqlQueries.get("AttemptSucceeded"))
-        .execute(Tuple.tuple().addUUID(taskId).addInteger(attempt).addValue(output).addString(nodeId)
-            .addValue(percent == null ? null : percent.shortValue()).addString(message))
-        .map(ExecutionStore::first);
+  /** A successful attempt to record: its output and last progress. */
+  public record Success(UUID taskId, int attempt, Object output, Integer percent, String message) {}
+
+  /** Records many successes in one statement; returns the tasks that changed (the others were fenced off). */
+  public Future<Set<UUID>> succeeded(List<Success> batch) {
+    int n = batch.size();
+    UUID[] ids = new UUID[n];
+    Integer[] attempts = new Integer[n];
+    String[] outputs = new String[n];
+    Short[] percents = new Short[n];
+    String[] messages = new String[n];
+    for (int i = 0; i < n; i++) {
+      Success s = batch.get(i);
+      ids[i] = s.taskId();
+      attempts[i] = s.attempt();
+      outputs[i] = io.vertx.core.json.Json.encode(s.output());
+      percents[i] = s.percent() == null ? null : s.percent().shortValue();
+      messages[i] = s.message();
+    }
+    return pool.preparedQuery(SqlQueries.get("AttemptsSucceeded"))
+        .execute(Tuple.of(ids, attempts, outputs, percents, messages, nodeId))
+        .map(rows -> {
+          Set<UUID> done = new HashSet<>();
+          for (Row row : rows) done.add(row.getUUID("id"));
+          return done;
+        });
   }
 
   public Future<Optional<Task>> retrying(UUID taskId, int attempt, JsonObject error, Duration backoff) {

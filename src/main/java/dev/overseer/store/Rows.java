@@ -21,10 +21,10 @@ final class Rows {
         row.getString("profile"),
         TaskState.fromWire(row.getString("state")),
         row.getInteger("priority"),
-        row.getValue("input"),
-        row.getValue("output"),
-        row.getValue("error"),
-        row.getValue("escalation"),
+        json(row, "input"),
+        json(row, "output"),
+        json(row, "error"),
+        json(row, "escalation"),
         row.getInteger("attempt"),
         row.getInteger("max_attempts"),
         Duration.ofMillis(row.getLong("timeout_ms")),
@@ -49,6 +49,12 @@ final class Rows {
         row.getString("actor"),
         row.getOffsetDateTime("at"),
         row.getJsonObject("data"));
+  }
+
+  /** A jsonb column: a JSON null comes back as SQL null, never as the client's JSON_NULL marker. */
+  private static Object json(Row row, String column) {
+    Object value = row.getValue(column);
+    return value == io.vertx.sqlclient.Tuple.JSON_NULL ? null : value;
   }
 
   static JsonObject labelsJson(Map<String, String> labels) {

@@ -62,6 +62,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   private final List<Long> timers = new ArrayList<>();
   private Dispatcher dispatcher;
   private TelemetryWriter telemetry;
+  private Completions completions;
   private PgSubscriber subscriber;
   private WorkerExecutor processes;
   private boolean stopping;
@@ -86,6 +87,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
         metrics.agentsRunning(name, runningByProfile, counts -> counts.getOrDefault(name, 0)));
     dispatcher = new Dispatcher(vertx, store, config, this);
     telemetry = new TelemetryWriter(vertx, store, config.logs());
+    completions = new Completions(store);
     vertx.eventBus().localConsumer(Addresses.KILLS_WAKE, m -> sweepKills());
     vertx.eventBus().localConsumer(Addresses.SUPERVISOR_AGENTS, m -> m.reply(agents()));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_HEARTBEAT, this::onHeartbeat);
@@ -248,9 +250,9 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     if (stopping || attempt.leaseLost) return;
     if (body.getBoolean("succeeded")) {
       metrics.attemptEnded(attempt.profile.name(), "succeeded", attempt.ran());
-      store.succeeded(attempt.task.id(), attempt.attempt(), body.getValue("output"), body.getInteger("percent"),
-              body.getString("message"))
-          .onComplete(done -> afterRecord(attempt, done.succeeded() ? done.result().isPresent() : null, done.cause()));
+      completions.succeeded(new ExecutionStore.Success(attempt.task.id(), attempt.attempt(), body.getValue("output"),
+              body.getInteger("percent"), body.getString("message")))
+          .onComplete(done -> afterRecord(attempt, done.succeeded() ? done.result() : null, done.cause()));
     } else {
       JsonObject error = body.getJsonObject("error");
       attemptFailed(attempt, error, error.getBoolean("retryable", true), true);

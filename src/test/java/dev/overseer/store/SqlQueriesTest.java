@@ -18,7 +18,7 @@ class SqlQueriesTest {
   @Test
   void every_named_query_used_by_the_stores_exists() {
     for (String name : new String[] {"TaskInsert", "TaskList", "TaskPatch", "TokenByHash", "TaskClaim", "LeasesReapExpired",
-        "AttemptSucceeded", "OutboxClaim", "LeasesRelease"}) {
+        "AttemptsSucceeded", "OutboxClaim", "LeasesRelease"}) {
       assertThat(SqlQueries.get(name)).isNotBlank();
     }
     assertThatThrownBy(() -> SqlQueries.get("Nope")).isInstanceOf(IllegalArgumentException.class);
