@@ -18,6 +18,8 @@ final class BodyUnlessUpgrade implements PlatformHandler {
   @Override
   public void handle(RoutingContext rc) {
     if ("websocket".equalsIgnoreCase(rc.request().getHeader("Upgrade"))) {
+      // hold the request unread through the asynchronous checks, or the handshake finds it consumed
+      rc.request().pause();
       rc.next();
     } else {
       body.handle(rc);

@@ -48,8 +48,9 @@ final class StreamRoutes {
 
   private void serverSentEvents(RoutingContext rc) {
     requireRoom();
+    // a browser's EventSource reconnects to the same URL (after= and all) with Last-Event-ID: that wins
     String lastEventId = Http.header(rc, "Last-Event-ID");
-    Long after = after(rc, lastEventId == null ? null : Long.valueOf(lastEventId));
+    Long after = lastEventId != null ? Long.valueOf(lastEventId) : after(rc, null);
     rc.response().setChunked(true)
         .putHeader("Content-Type", "text/event-stream")
         .putHeader("Cache-Control", "no-store")

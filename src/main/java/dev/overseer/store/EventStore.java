@@ -38,7 +38,11 @@ public final class EventStore {
     Tuple params = Tuple.tuple().addLong(position).addUUID(filter.taskId()).addString(filter.profile())
         .addArrayOfString(filter.exactTypes()).addInteger(limit);
     return pool.preparedQuery(SqlQueries.get("EventsAfter")).execute(params)
-        .map(rows -> page(rows, filter, rows.size() == limit, position));
+        .map(rows -> {
+          int found = 0;
+          for (Row row : rows) if (row.getValue("position") != null) found++;
+          return page(rows, filter, found == limit, position);
+        });
   }
 
   public Future<Long> head() {

@@ -54,7 +54,7 @@ public final class EventHub {
   public void stop() {
     stopped = true;
     vertx.cancelTimer(timer);
-    List.copyOf(cursors).forEach(StreamCursor::close);
+    List.copyOf(cursors).forEach(StreamCursor::shutdown);
   }
 
   EventStore store() {

@@ -35,6 +35,12 @@ final class SseSink implements StreamSink {
   }
 
   @Override
+  public void closeShutdown() {
+    response.end();
+    onEnd.run();
+  }
+
+  @Override
   public void closeRevoked() {
     response.write("event: overseer.token-revoked\ndata: {}\n\n");
     response.end();

@@ -44,6 +44,12 @@ final class StreamCursor {
     return actor;
   }
 
+  void shutdown() {
+    if (closed) return;
+    sink.closeShutdown();
+    close();
+  }
+
   void revoke() {
     if (closed) return;
     sink.closeRevoked();

@@ -13,6 +13,9 @@ interface StreamSink {
 
   void onClose(Runnable action);
 
+  /** Ends the connection because this node is shutting down; the client resumes elsewhere or later. */
+  void closeShutdown();
+
   /** Ends the connection because the token it was opened with was revoked. */
   void closeRevoked();
 }

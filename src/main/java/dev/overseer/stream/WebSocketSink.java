@@ -37,6 +37,11 @@ final class WebSocketSink implements StreamSink {
   static final short TOKEN_REVOKED = 4001;
 
   @Override
+  public void closeShutdown() {
+    socket.close((short) 1001, "server shutting down");
+  }
+
+  @Override
   public void closeRevoked() {
     socket.close(TOKEN_REVOKED, "token revoked");
   }
