@@ -88,6 +88,7 @@ export class AgentsView {
     const operator = this.ctx.can('operator');
     fill(this.profileRows, ...this.ctx.profiles.map((p) => {
       const load = progressBar();
+      load.classList.add('no-pct');
       load.update({ state: 'running', progress: { percent: p.concurrency ? (100 * p.running) / p.concurrency : 0, message: `${p.running} of ${p.concurrency}` } });
       return h('tr', { testid: 'profile-row', 'data-profile': p.name },
         h('th', { scope: 'row' }, h('a', { href: `#/tasks?profile=${encodeURIComponent(p.name)}` }, p.name)),

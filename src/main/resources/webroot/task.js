@@ -17,7 +17,8 @@ export class TaskView {
     this.ctx = ctx;
     this.id = id;
     this.task = null;
-    this.events = [];
+    this.history = []; // events from the first on, contiguous
+    this.live = []; // events that arrived live while older ones were still unread
     this.eventIds = new Set();
     this.eventsComplete = false;
     this.logAttempt = null;
@@ -70,9 +71,11 @@ export class TaskView {
       onEvent: (e) => this.onLogEvent(e),
     });
     this.logStream.start();
-    this.loadEvents();
+    this.loadEvents().then(() => {
+      // a receipt exists once a kill was asked for (GET .../kill is 404 otherwise)
+      if (task.state === 'killed' || this.allEvents().some((e) => e.type === 'kill.requested')) this.loadReceipt();
+    });
     this.loadLogs();
-    this.loadReceipt(); // a 404 when the task was never killed
   }
 
   // ---- layout
@@ -99,8 +102,10 @@ export class TaskView {
     this.logNote = h('p', { class: 'muted small', testid: 'log-note' });
     this.showAll = h('input', { type: 'checkbox', id: 'timeline-all', testid: 'timeline-all' });
     this.showAll.addEventListener('change', () => this.renderTimeline());
+    this.hiddenNote = h('span', { class: 'muted', testid: 'timeline-hidden' });
     this.timeline = h('ol', { class: 'timeline', testid: 'task-timeline' });
-    this.moreEvents = h('button', { type: 'button', class: 'btn', testid: 'more-events', hidden: true, onclick: () => this.loadEvents() }, 'Load more events');
+    this.moreEvents = h('button', { type: 'button', class: 'btn small', testid: 'more-events', onclick: () => this.loadEvents() }, 'Load older events');
+    this.gap = h('li', { class: 'event-gap', testid: 'timeline-gap' }, h('span', { class: 'muted' }, 'Older events are not loaded yet.'), this.moreEvents);
 
     this.status.replaceWith(
       h('section', { class: 'card task-head', 'aria-labelledby': 'task-title' },
@@ -131,8 +136,8 @@ export class TaskView {
       h('section', { class: 'card', 'aria-labelledby': 'timeline-heading' },
         h('div', { class: 'card-head' },
           h('h2', { id: 'timeline-heading' }, 'Events'),
-          h('div', { class: 'actions' }, h('label', { class: 'inline-label' }, this.showAll, ' Show progress and log events'))),
-        this.timeline, this.moreEvents));
+          h('div', { class: 'actions' }, h('label', { class: 'inline-label' }, this.showAll, ' Show progress and log events', this.hiddenNote))),
+        this.timeline));
   }
 
   render() {
@@ -194,7 +199,8 @@ export class TaskView {
     }
     this.problemCard.hidden = false;
     fill(this.problemCard,
-      h('h2', { id: 'problem-heading' }, escalation ? 'Escalated to a human' : 'Error'),
+      h('h2', { id: 'problem-heading' }, escalation ? 'Escalated to a human'
+        : this.task.state === 'failed' ? 'Error' : 'Error of an earlier attempt'),
       escalation ? h('div', { testid: 'task-escalation' },
         h('p', null, h('strong', null, escalation.reason || 'escalated'),
           escalation.attempts !== undefined ? ` after ${escalation.attempts} attempt${escalation.attempts === 1 ? '' : 's'}` : ''),
@@ -209,7 +215,7 @@ export class TaskView {
 
   onEvent(event) {
     if (event.taskId !== this.id || !this.task) return;
-    this.addEvents([event], true);
+    this.addLive(event);
     applyEvent(this.task, event);
     this.progress.update(this.task);
     if (event.type !== 'progress') {
@@ -243,50 +249,76 @@ export class TaskView {
 
   // ---- events and attempts
 
+  /**
+   * Reads the history, oldest first, a page at a time; keeps reading (up to 10 pages) while a page holds
+   * almost nothing but progress and log events, so the timeline shows what happened, not just noise.
+   */
   async loadEvents() {
-    const after = this.events.length ? this.events[this.events.length - 1].id : 0;
     this.moreEvents.disabled = true;
     try {
-      const page = await api('GET', `/api/v1/tasks/${this.id}/events${query({ after, limit: EVENT_PAGE })}`);
-      if (!this.alive) return;
-      this.eventsComplete = page.items.length < EVENT_PAGE;
-      this.addEvents(page.items, false);
+      let shown = 0;
+      for (let page = 0; page < 10 && !this.eventsComplete && shown < 30; page += 1) {
+        const last = this.history[this.history.length - 1];
+        const data = await api('GET', `/api/v1/tasks/${this.id}/events${query({ after: last ? last.id : 0, limit: EVENT_PAGE })}`);
+        if (!this.alive) return;
+        if (data.items.length < EVENT_PAGE) this.eventsComplete = true;
+        shown += this.addHistory(data.items).filter((e) => !NOISY.has(e.type)).length;
+      }
       this.renderTimeline();
       this.renderAttempts();
     } catch (e) {
       showError(this.actionError, e, 'The events could not be loaded');
     } finally {
       this.moreEvents.disabled = false;
-      this.moreEvents.hidden = this.eventsComplete;
     }
   }
 
-  /** Adds events by id; live ones beyond an incomplete history wait for "Load more". */
-  addEvents(events, live) {
+  /** Adds a page of history; returns the events new to the page. Meeting the live ones completes it. */
+  addHistory(events) {
+    const added = [];
     for (const e of events) {
+      if (this.live.length && e.id >= this.live[0].id) {
+        this.eventsComplete = true;
+        break;
+      }
       if (this.eventIds.has(e.id)) continue;
-      if (live && !this.eventsComplete) continue;
       this.eventIds.add(e.id);
-      this.events.push(e);
-      if (live) this.appendTimelineItem(e);
+      this.history.push(e);
+      added.push(e);
     }
+    if (this.eventsComplete && this.live.length) this.history.push(...this.live.splice(0));
+    return added;
+  }
+
+  addLive(e) {
+    if (this.eventIds.has(e.id)) return;
+    this.eventIds.add(e.id);
+    (this.eventsComplete ? this.history : this.live).push(e);
+    if (this.showAll.checked || !NOISY.has(e.type)) this.timeline.append(timelineItem(e));
+    else this.updateHiddenNote();
+  }
+
+  allEvents() {
+    return this.live.length ? this.history.concat(this.live) : this.history;
   }
 
   renderTimeline() {
-    const all = this.showAll.checked;
-    const items = this.events.filter((e) => all || !NOISY.has(e.type));
-    const hidden = this.events.length - items.length;
-    fill(this.timeline, ...items.map((e) => timelineItem(e)));
-    this.timeline.dataset.hidden = String(hidden);
+    const show = (e) => this.showAll.checked || !NOISY.has(e.type);
+    fill(this.timeline,
+      this.history.filter(show).map(timelineItem),
+      this.eventsComplete ? null : this.gap,
+      this.live.filter(show).map(timelineItem));
+    this.updateHiddenNote();
   }
 
-  appendTimelineItem(e) {
-    if (!this.showAll.checked && NOISY.has(e.type)) return;
-    this.timeline.append(timelineItem(e));
+  updateHiddenNote() {
+    const all = this.allEvents();
+    const hidden = this.showAll.checked ? 0 : all.filter((e) => NOISY.has(e.type)).length;
+    this.hiddenNote.textContent = hidden ? ` (${hidden.toLocaleString()} hidden)` : '';
   }
 
   renderAttempts() {
-    const attempts = attemptsFrom(this.events);
+    const attempts = attemptsFrom(this.allEvents());
     fill(this.attemptsBody, ...(attempts.length ? attempts.map((a) => h('tr', { testid: 'attempt-row', 'data-attempt': a.attempt },
       h('td', { class: 'num' }, String(a.attempt)),
       h('td', null, timeEl(a.startedAt)),
@@ -341,7 +373,7 @@ export class TaskView {
 
   onLogEvent(event) {
     if (event.taskId !== this.id) return;
-    this.addEvents([event], true);
+    this.addLive(event);
     const d = event.data || {};
     if (d.attempt !== this.logAttempt || !Array.isArray(d.lines)) return;
     const first = d.lines.length ? d.lines[0].line : null;
@@ -577,6 +609,10 @@ function summarize(e) {
     case 'killed': return `killed${d.forced ? ' by force (SIGKILL)' : ''}${d.requestedBy ? `, as ${d.requestedBy} asked` : ''}`;
     case 'retried': return 'queued again with a fresh budget';
     case 'updated': return `changed: ${Object.keys(d).join(', ')}`;
+    case 'released': return `attempt ${d.attempt ?? ''} handed back to the queue`;
+    case 'lease-expired': return `the lease of attempt ${d.attempt ?? ''} expired${d.state ? `; now ${d.state}` : ''}`;
+    case 'agent.stalled': case 'agent.heartbeat-lost': case 'agent.timeout': case 'agent.lease-lost':
+      return `attempt ${d.attempt ?? ''}: ${e.type.slice(6).replace('-', ' ')}${d.message ? ` (${d.message})` : ''}`;
     default: return Object.keys(d).length ? JSON.stringify(d) : '';
   }
 }

@@ -514,12 +514,12 @@ export class TasksView {
       h('ul', { class: 'agent-list' }, shown.map((a) => {
         const bar = progressBar();
         bar.update({ state: 'running', progress: { percent: a.percent, message: a.message } });
+        const facts = [a.profile, a.pid ? `pid ${a.pid}` : 'in-process', `heartbeat ${ago(a.lastHeartbeatAt)}`];
+        if (a.terminating) facts.push(`stopping (${a.terminating})`);
         return h('li', { testid: 'side-agent', 'data-task-id': a.taskId },
-          h('div', { class: 'agent-head' },
-            h('a', { href: `#/task/${a.taskId}` }, a.name),
-            h('span', { class: 'muted small' }, `${a.profile} · pid ${a.pid ?? '—'}`)),
+          h('a', { class: 'agent-name', href: `#/task/${a.taskId}`, title: a.name }, a.name),
           bar,
-          h('div', { class: 'muted small' }, `heartbeat ${ago(a.lastHeartbeatAt)}${a.terminating ? ` · ${a.terminating}` : ''}`));
+          h('div', { class: 'muted small' }, facts.join(' · ')));
       })),
       items.length > shown.length ? h('p', { class: 'muted small' }, h('a', { href: '#/agents' }, `and ${items.length - shown.length} more…`)) : null);
   }

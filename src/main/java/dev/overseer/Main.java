@@ -61,6 +61,8 @@ public final class Main {
   private static void printReady(Overseer overseer, Map<String, String> env, PrintStream out) {
     out.println("Overseer ready at " + overseer.baseUrl() + " (port " + overseer.port() + ")");
     out.println("  database: " + overseer.database().describe());
+    out.println("  node: " + overseer.nodeId()
+        + (overseer.clusterMembers().isEmpty() ? "" : "; cluster members: " + overseer.clusterMembers()));
     out.println("  authenticate with the header: Authorization: Bearer <token>");
     if (overseer.generatedAdminToken().isPresent()) {
       out.println("  admin token (shown only this once, store it now): " + overseer.generatedAdminToken().get());

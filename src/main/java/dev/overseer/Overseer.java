@@ -5,7 +5,12 @@ import dev.overseer.auth.TokenService;
 import dev.overseer.config.OverseerConfig;
 import dev.overseer.health.HealthRoutes;
 import dev.overseer.store.DatabaseTarget;
+import dev.overseer.bus.TaskBusApi;
+import dev.overseer.cluster.ClusterSetup;
 import dev.overseer.cluster.NodeIdentity;
+import dev.overseer.cluster.NodePresence;
+import dev.overseer.store.NodeStore;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import dev.overseer.store.EmbeddedDatabase;
 import dev.overseer.escalation.WebhookVerticle;
 import dev.overseer.kill.KillService;
@@ -57,9 +62,14 @@ public final class Overseer implements AutoCloseable {
   private final Optional<String> generatedAdminToken;
   /** Undeployed in this order on stop: first no new requests, then no running agents. */
   private final List<String> deployments;
+  private final String nodeId;
+  private final HazelcastClusterManager clusterManager;
 
   private Overseer(OverseerConfig config, EmbeddedDatabase embedded, DatabaseTarget database, Vertx vertx, Pool pool,
-      int port, Optional<String> generatedAdminToken, List<String> deployments) {
+      int port, Optional<String> generatedAdminToken, List<String> deployments, String nodeId,
+      HazelcastClusterManager clusterManager) {
+    this.nodeId = nodeId;
+    this.clusterManager = clusterManager;
     this.config = config;
     this.embedded = embedded;
     this.database = database;
@@ -81,10 +91,13 @@ public final class Overseer implements AutoCloseable {
       DatabaseTarget database = embedded != null ? embedded.target() : DatabaseTarget.fromUrl(config.db().url());
       String schemaVersion = Migrations.apply(database);
       OverseerMetrics metrics = new OverseerMetrics();
-      vertx = Vertx.builder()
-          .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
-          .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
-          .build();
+      HazelcastClusterManager clusterManager = config.cluster().enabled()
+          ? ClusterSetup.clusterManager(config.cluster()) : null;
+      VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+      if (clusterManager != null) options.setEventBusOptions(ClusterSetup.eventBus(config.cluster()));
+      var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(metrics.registry()));
+      vertx = clusterManager == null ? builder.build()
+          : builder.withClusterManager(clusterManager).buildClustered().await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(config.db().poolSize()))
           .connectingTo(database.connectOptions())
@@ -106,19 +119,27 @@ public final class Overseer implements AutoCloseable {
       TaskCountSampler counts = new TaskCountSampler(vertx, new TaskStore(pool), metrics);
       KillService kills = new KillService(vertx, new TaskStore(pool), killStore, config.profiles(), config.killMaxGrace());
       ProfileControl profiles = new ProfileControl(vertx, execution, config.profiles());
+      NodeStore nodes = new NodeStore(pool);
       ApiVerticle api = new ApiVerticle(config, tasks, tokens, health, profiles, kills,
-          new EventStore(pool), supervisor::runningCounts, metrics);
+          new EventStore(pool), supervisor::runningCounts, metrics, () -> publishesEvents(clusterManager), nodes);
       String apiDeployment = await(vertx.deployVerticle(api));
+      String url = "http://" + config.http().host() + ":" + api.port();
+      await(vertx.deployVerticle(new NodePresence(nodes, nodeId, config.http().host(), url, clusterManager)));
+      await(vertx.deployVerticle(new TaskBusApi(api.port())));
       String supervisorDeployment = await(vertx.deployVerticle(supervisor));
       counts.start();
       if (config.escalationWebhook() != null) {
         await(vertx.deployVerticle(new WebhookVerticle(config.escalationWebhook(), new OutboxStore(pool))));
       }
       log.info("node {} is supervising profiles {}", nodeId, config.profiles().keySet());
+      if (clusterManager != null) {
+        log.info("cluster '{}': node {} (member {}) sees members {}", config.cluster().name(), nodeId,
+            clusterManager.getNodeId(), clusterManager.getNodes());
+      }
       // Last, so that a start that fails earlier cannot swallow a generated token nobody saw.
       Optional<String> adminToken = await(tokens.bootstrapAdmin(env.get("OVERSEER_ADMIN_TOKEN")));
       return new Overseer(config, embedded, database, vertx, pool, api.port(), adminToken,
-          List.of(apiDeployment, supervisorDeployment));
+          List.of(apiDeployment, supervisorDeployment), nodeId, clusterManager);
     } catch (Exception | Error e) {
       if (vertx != null) vertx.close().await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       if (embedded != null) embedded.close();
@@ -132,6 +153,25 @@ public final class Overseer implements AutoCloseable {
 
   public String baseUrl() {
     return "http://" + config.http().host() + ":" + port;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** The members of the cluster this node sees, or empty when it runs alone. */
+  public List<String> clusterMembers() {
+    return clusterManager == null ? List.of() : clusterManager.getNodes();
+  }
+
+  /**
+   * Whether this node publishes the event feed on the event bus: alone, it does; in a cluster, only the
+   * member with the lowest id does, so event-bus clients get each event once (positions tell repeats
+   * during a change of members).
+   */
+  static boolean publishesEvents(HazelcastClusterManager cluster) {
+    if (cluster == null) return true;
+    return cluster.getNodes().stream().sorted().findFirst().map(cluster.getNodeId()::equals).orElse(true);
   }
 
   public DatabaseTarget database() {

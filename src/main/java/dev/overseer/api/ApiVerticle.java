@@ -42,14 +42,18 @@ public final class ApiVerticle extends VerticleBase {
   private final KillService kills;
   private final EventStore events;
   private final OverseerMetrics metrics;
+  private final java.util.function.BooleanSupplier publishes;
+  private final dev.overseer.store.NodeStore nodes;
   private EventHub hub;
   private final Supplier<Map<String, Integer>> runningCounts;
   private HttpServer server;
 
   public ApiVerticle(OverseerConfig config, TaskService tasks, TokenService tokens, HealthRoutes health,
       ProfileControl profiles, KillService kills, EventStore events, Supplier<Map<String, Integer>> runningCounts,
-      OverseerMetrics metrics) {
+      OverseerMetrics metrics, java.util.function.BooleanSupplier publishes, dev.overseer.store.NodeStore nodes) {
     this.metrics = metrics;
+    this.publishes = publishes;
+    this.nodes = nodes;
     this.config = config;
     this.tasks = tasks;
     this.tokens = tokens;
@@ -100,8 +104,8 @@ public final class ApiVerticle extends VerticleBase {
     new TaskRoutes(tasks, config.profiles()).mount(builder);
     new TokenRoutes(tokens).mount(builder);
     new KillRoutes(kills).mount(builder);
-    new OverviewRoutes(metrics).mount(builder);
-    hub = new EventHub(vertx, events);
+    new OverviewRoutes(metrics, nodes).mount(builder);
+    hub = new EventHub(vertx, events, publishes);
     metrics.streamClients(hub::connections);
     new StreamRoutes(hub, events, config.stream()).mount(builder);
     new ProfileRoutes(config.profiles(), profiles, runningCounts).mount(builder);

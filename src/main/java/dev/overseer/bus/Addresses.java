@@ -19,6 +19,8 @@ public final class Addresses {
   public static final String TOKEN_REVOKED = "overseer.tokens.revoked";
   /** Request/reply, node-local: the agents this node's supervisor runs ({@code {node, items}}). */
   public static final String SUPERVISOR_AGENTS = "overseer.supervisor.agents";
+  /** Asks the local supervisor to reap expired leases now (a cluster member left). */
+  public static final String LEASES_REAP = "overseer.leases.reap";
   /** Asks the local supervisor to look for kills under way of the attempts it runs. */
   public static final String KILLS_WAKE = "overseer.kills.wake";
   /** Asks the local dispatcher to claim work now (a task was retried, a profile resumed). */

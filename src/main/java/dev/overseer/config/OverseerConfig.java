@@ -15,6 +15,7 @@ public record OverseerConfig(
     Duration killMaxGrace,
     Stream stream,
     Logs logs,
+    Cluster cluster,
     String escalationWebhook,
     ProfileSettings defaults,
     Map<String, ProfileConfig> profiles) {
@@ -34,6 +35,12 @@ public record OverseerConfig(
    * this long); {@code pollInterval}: the fallback when no NOTIFY arrives; {@code batchSize}: tasks per claim.
    */
   public record Dispatch(Duration leaseTtl, Duration pollInterval, int batchSize) {}
+
+  /**
+   * Clustered mode: nodes form a Vert.x cluster (Hazelcast, TCP join on {@code members}; no multicast)
+   * and share one PostgreSQL, which stays the single source of truth.
+   */
+  public record Cluster(boolean enabled, String name, java.util.List<String> members, String host, int port) {}
 
   /** Bounds of the agent log kept per attempt: the newest lines within both limits. */
   public record Logs(int maxLinesPerAttempt, long maxBytesPerAttempt) {}
@@ -61,6 +68,12 @@ public record OverseerConfig(
     Stream stream = new Stream(
         reader.duration("stream.slowClientTimeout", Duration.ofSeconds(10), Duration.ofMillis(100)),
         reader.integer("stream.maxConnections", 2000, 1, 100_000));
+    Cluster cluster = new Cluster(
+        reader.bool("cluster.enabled", false),
+        reader.string("cluster.name", "overseer"),
+        reader.stringList("cluster.members", java.util.List.of("127.0.0.1")),
+        reader.string("cluster.host", "127.0.0.1"),
+        reader.integer("cluster.port", 5701, 1, 65535));
     Logs logs = new Logs(
         reader.integer("logs.maxLinesPerAttempt", 10_000, 10, 10_000_000),
         reader.bytes("logs.maxBytesPerAttempt", 5L << 20, 1024, 1L << 30));
@@ -76,6 +89,6 @@ public record OverseerConfig(
       profiles.put(name, ProfileConfig.read(reader, name, defaults));
     }
     reader.rejectUnknownKeys();
-    return new OverseerConfig(http, dataDir, db, dispatch, killMaxGrace, stream, logs, webhook, defaults, Collections.unmodifiableMap(profiles));
+    return new OverseerConfig(http, dataDir, db, dispatch, killMaxGrace, stream, logs, cluster, webhook, defaults, Collections.unmodifiableMap(profiles));
   }
 }

@@ -12,7 +12,7 @@ import java.util.Map;
  * {@code -- name: QueryName} and runs to the next such line; SQL never lives in Java strings.
  */
 final class SqlQueries {
-  private static final String[] FILES = {"tasks.sql", "events.sql", "tokens.sql", "execution.sql", "kills.sql"};
+  private static final String[] FILES = {"tasks.sql", "events.sql", "tokens.sql", "execution.sql", "kills.sql", "nodes.sql"};
   private static final Map<String, String> QUERIES = loadAll();
 
   private SqlQueries() {}

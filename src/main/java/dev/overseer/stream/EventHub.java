@@ -34,9 +34,13 @@ public final class EventHub {
   private boolean ticking;
   private boolean stopped;
 
-  public EventHub(Vertx vertx, EventStore store) {
+  private final java.util.function.BooleanSupplier publishes;
+
+  /** @param publishes whether this node publishes the feed on the event bus (in a cluster, one node does) */
+  public EventHub(Vertx vertx, EventStore store, java.util.function.BooleanSupplier publishes) {
     this.vertx = vertx;
     this.store = store;
+    this.publishes = publishes;
   }
 
   public void start() {
@@ -116,13 +120,16 @@ public final class EventHub {
 
   private void append(EventStore.Page page) {
     if (page.events().isEmpty()) return;
+    boolean publish = publishes.getAsBoolean();
     for (StreamEvent e : page.events()) {
       ring[(int) (e.position() % RING_SIZE)] = e;
       ringLast = e.position();
       count = Math.min(RING_SIZE - 1, count + 1);
-      var json = e.toJson();
-      vertx.eventBus().publish(Addresses.EVENTS, json);
-      if (e.taskId() != null) vertx.eventBus().publish(Addresses.EVENTS + ".task." + e.taskId(), json);
+      if (publish) {
+        var json = e.toJson();
+        vertx.eventBus().publish(Addresses.EVENTS, json);
+        if (e.taskId() != null) vertx.eventBus().publish(Addresses.EVENTS + ".task." + e.taskId(), json);
+      }
     }
     for (StreamCursor cursor : new ArrayList<>(cursors)) cursor.pump();
   }

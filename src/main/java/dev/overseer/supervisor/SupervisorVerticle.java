@@ -89,6 +89,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     telemetry = new TelemetryWriter(vertx, store, config.logs());
     completions = new Completions(store);
     vertx.eventBus().localConsumer(Addresses.KILLS_WAKE, m -> sweepKills());
+    vertx.eventBus().localConsumer(Addresses.LEASES_REAP, m -> reapExpired());
     vertx.eventBus().localConsumer(Addresses.SUPERVISOR_AGENTS, m -> m.reply(agents()));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_HEARTBEAT, this::onHeartbeat);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_FINISHED, this::onFinished);

@@ -189,6 +189,8 @@ class AccessMatrixIT {
           caller -> new Prepared("/api/v1/counts", null, () -> {})),
       new Operation("listAgents", "GET", "/api/v1/agents", "viewer", 200,
           caller -> new Prepared("/api/v1/agents", null, () -> {})),
+      new Operation("listNodes", "GET", "/api/v1/nodes", "viewer", 200,
+          caller -> new Prepared("/api/v1/nodes", null, () -> {})),
       new Operation("listProfiles", "GET", "/api/v1/profiles", "viewer", 200,
           caller -> new Prepared("/api/v1/profiles", null, () -> {})),
       new Operation("createToken", "POST", "/api/v1/tokens", "admin", 201, caller -> {
