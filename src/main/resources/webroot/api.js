@@ -105,14 +105,12 @@ export function describe(error) {
  * that drops upgrades, or a server fault), it falls back to the same feed as Server-Sent Events.
  */
 export class EventStream {
-  constructor({ params = {}, after = null, onEvent, onStatus = () => {}, onRevoked = () => {}, onDrop = () => {},
-    onOpen = () => {} }) {
+  constructor({ params = {}, after = null, onEvent, onStatus = () => {}, onRevoked = () => {}, onOpen = () => {} }) {
     this.params = params;
     this.last = after;
     this.onEvent = onEvent;
     this.onStatus = onStatus;
     this.onRevoked = onRevoked;
-    this.onDrop = onDrop;
     this.onOpen = onOpen;
     this.failures = 0;
     this.handshakeFailures = 0;
@@ -195,6 +193,19 @@ export class EventStream {
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
+  /**
+   * Whether the server answers an ordinary request with this token. A 401 here (a revoked or unknown
+   * token, whose handshake fails without a close code) reaches onUnauthorized like any other 401.
+   */
+  async serverAnswers() {
+    try {
+      await request('GET', '/api/v1/me');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   revoked() {
     this.closeConnection();
     this.status('revoked');
@@ -219,7 +230,7 @@ export class EventStream {
       this.opened(resumedFrom);
     };
     socket.onmessage = (message) => this.receive(message.data);
-    socket.onclose = (close) => {
+    socket.onclose = async (close) => {
       this.conn = null;
       if (this.stopped) return;
       if (close.code === 4001) {
@@ -230,8 +241,10 @@ export class EventStream {
         this.retry(0, 'catching up'); // too slow: catch up from the database at once
         return;
       }
-      if (!open) this.handshakeFailures += 1;
-      this.onDrop(close);
+      this.status('reconnecting');
+      // a handshake refused by a server that answers otherwise (not one that is down) counts towards the fallback
+      if (!open && await this.serverAnswers()) this.handshakeFailures += 1;
+      if (this.stopped) return;
       if (this.handshakeFailures >= 2) {
         this.transport = 'sse';
         this.retry(0, 'connecting');
@@ -257,12 +270,13 @@ export class EventStream {
       this.retry(0, 'catching up');
     });
     source.addEventListener('overseer.token-revoked', () => this.revoked());
-    source.onerror = () => {
+    source.onerror = async () => {
       // EventSource would reconnect on its own; reconnect with our position and backoff instead
       this.closeConnection();
       if (this.stopped) return;
-      this.onDrop(null);
-      this.retry(null, 'reconnecting');
+      this.status('reconnecting');
+      await this.serverAnswers();
+      if (!this.stopped) this.retry(null, 'reconnecting');
     };
   }
 }

@@ -111,10 +111,6 @@ function startApp() {
     onEvent: onEvent,
     onStatus: setStreamStatus,
     onRevoked: () => signOut('Your token was revoked. Sign in with another token.'),
-    onDrop: () => {
-      // the handshake of a revoked or unknown token fails without a close code: ask who we are
-      api('GET', '/api/v1/me').catch(() => {});
-    },
     onOpen: ({ resumedFrom }) => {
       // resumed without a known position: events may have been missed, so reload what is shown
       if (resumedFrom === null && ctx.streamOpenedOnce && view && view.reload) view.reload();
@@ -169,6 +165,7 @@ function debounce(key, ms, fn) {
 
 function onEvent(event) {
   const type = event.type;
+  if (typeof event.position === 'number') els.streamStatus.dataset.position = String(event.position);
   if (type.startsWith('dispatch.') || type === 'kill-all') debounce('dispatch', 200, refreshDispatch);
   if (type.startsWith('profile.')) debounce('profiles', 200, refreshProfiles);
   if (type !== 'progress') debounce('counts', 1000, refreshCounts);

@@ -43,7 +43,7 @@ final class Problems {
       return;
     }
     Problem problem = toProblem(rc);
-    if (problem.status() >= 500) {
+    if (problem.status() == 500) {
       log.error("{} {} failed", rc.request().method(), rc.request().path(), rc.failure());
     }
     render(rc, problem);
@@ -74,6 +74,10 @@ final class Problems {
       // a safety net: requests are checked for NUL characters before they reach the database
       return new Problem(422, "Unprocessable Content", "text must not contain NUL (\\u0000) characters", List.of());
     }
+    if (isDatabaseUnreachable(failure)) {
+      return new Problem(503, "Service Unavailable", "the database cannot be reached right now; try again shortly",
+          List.of());
+    }
     if (failure instanceof DecodeException || (failure != null && failure.getCause() instanceof DecodeException)) {
       return Problem.badRequest("the body is not valid JSON", List.of());
     }
@@ -89,6 +93,17 @@ final class Problems {
           ? new Problem(status, "Client Error", String.valueOf(failure == null ? status : failure.getMessage()), List.of())
           : new Problem(500, "Internal Server Error", "Overseer failed to handle this request; the log says why", List.of());
     };
+  }
+
+  /** Not the client's fault, and not a bug: PostgreSQL is away (a failover, a restart). */
+  private static boolean isDatabaseUnreachable(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof io.vertx.sqlclient.ClosedConnectionException
+          || t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Problem schemaProblem(SchemaValidationException invalid) {

@@ -45,6 +45,8 @@ public final class Dispatcher {
   private boolean again;
   private boolean stopped;
   private volatile long lastRoundMillis;
+  private final dev.overseer.store.QuietFailures failures =
+      new dev.overseer.store.QuietFailures(LoggerFactory.getLogger(Dispatcher.class), "claim tasks");
 
   public Dispatcher(Vertx vertx, ExecutionStore store, OverseerConfig config, Host host) {
     this.vertx = vertx;
@@ -94,7 +96,8 @@ public final class Dispatcher {
       dispatching = false;
       if (done.succeeded()) lastRoundMillis = System.currentTimeMillis();
       host.claimRoundDone();
-      if (done.failed()) log.warn("claiming tasks failed: {}", done.cause().toString());
+      if (done.failed()) failures.failed(done.cause());
+      else failures.succeeded();
       if (again || (done.succeeded() && done.result())) vertx.runOnContext(v -> wake());
     });
   }

@@ -25,6 +25,8 @@ public final class EventHub {
 
   private final Vertx vertx;
   private final EventStore store;
+  private final dev.overseer.store.QuietFailures failures =
+      new dev.overseer.store.QuietFailures(LoggerFactory.getLogger(EventHub.class), "read and number events");
   private final StreamEvent[] ring = new StreamEvent[RING_SIZE];
   /** Positions in the ring are (ringLast - count, ringLast]; a position p sits at p % RING_SIZE. */
   private long ringLast = -1;
@@ -103,17 +105,14 @@ public final class EventHub {
     if (ticking || stopped) return;
     ticking = true;
     store.advance(SEQUENCE_BATCH)
-        .recover(e -> {
-          log.warn("cannot number events: {}", e.toString());
-          return io.vertx.core.Future.succeededFuture(0L);
-        })
         .compose(placed -> store.after(ringLast, StreamFilter.ALL, FETCH_BATCH).map(page -> {
           append(page);
           return placed > 0 || page.events().size() == FETCH_BATCH;
         }))
         .onComplete(done -> {
           ticking = false;
-          if (done.failed()) log.warn("cannot read new events: {}", done.cause().toString());
+          if (done.failed()) failures.failed(done.cause());
+          else failures.succeeded();
           schedule(done.succeeded() && done.result() ? BUSY_MILLIS : IDLE_MILLIS);
         });
   }

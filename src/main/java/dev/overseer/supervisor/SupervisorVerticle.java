@@ -7,6 +7,7 @@ import dev.overseer.agent.Termination;
 import dev.overseer.kill.KillReceipt;
 import dev.overseer.metrics.OverseerMetrics;
 import dev.overseer.store.KillStore;
+import dev.overseer.store.QuietFailures;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import dev.overseer.bus.Addresses;
 import dev.overseer.config.OverseerConfig;
@@ -68,6 +69,9 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   private boolean stopping;
   /** A kill arrived while a claim round was under way: look again once its tasks are launched. */
   private boolean killSweepAfterClaim;
+  private final QuietFailures renewFailures = new QuietFailures(log, "renew leases");
+  private final QuietFailures reapFailures = new QuietFailures(log, "reap expired leases");
+  private final QuietFailures killFailures = new QuietFailures(log, "look for kills");
 
   public SupervisorVerticle(OverseerConfig config, String nodeId, ExecutionStore store, KillStore kills,
       PgConnectOptions listenOn, OverseerMetrics metrics) {
@@ -320,8 +324,10 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   /** Carries out every kill under way of an attempt this node holds. Also runs on every lease renewal. */
   private void sweepKills() {
     if (stopping) return;
-    kills.pendingOfNode(nodeId).onSuccess(pending -> pending.forEach(this::carryOut))
-        .onFailure(e -> log.warn("cannot look for kills: {}", e.toString()));
+    kills.pendingOfNode(nodeId).onSuccess(pending -> {
+      killFailures.succeeded();
+      pending.forEach(this::carryOut);
+    }).onFailure(killFailures::failed);
   }
 
   private void carryOut(KillReceipt kill) {
@@ -423,7 +429,8 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
           terminate(attempt, "lease-lost", "this node lost the lease (it could not renew it in time)");
         }
       }
-    }).onFailure(e -> log.warn("cannot renew leases: {}", e.toString()));
+      renewFailures.succeeded();
+    }).onFailure(renewFailures::failed);
   }
 
   private void reapExpired() {
@@ -432,7 +439,8 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
         log.warn("reaped {} tasks whose node stopped renewing its leases", reaped.size());
         dispatcher.wake();
       }
-    }).onFailure(e -> log.warn("cannot reap expired leases: {}", e.toString()));
+      reapFailures.succeeded();
+    }).onFailure(reapFailures::failed);
   }
 
   /** Kills what this node's previous life left running, then takes its leases back at once. */

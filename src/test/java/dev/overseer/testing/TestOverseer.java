@@ -35,7 +35,11 @@ public final class TestOverseer implements AutoCloseable {
 
   /** Starts with the built-in defaults plus {@code yaml} (may be empty). */
   public static TestOverseer start(String yaml) throws Exception {
-    String url = TestDatabases.freshDatabase();
+    return startOn(TestDatabases.freshDatabase(), yaml);
+  }
+
+  /** Starts on the database at {@code url} (for tests that own their PostgreSQL server). */
+  public static TestOverseer startOn(String url, String yaml) throws Exception {
     Path dataDir = Files.createTempDirectory("overseer-test-data");
     Map<String, Object> tree = ConfigLoader.parseYaml(yaml == null ? "" : yaml, "test config");
     Map<String, String> env = new HashMap<>();
