@@ -182,7 +182,8 @@ class ClusterIT {
   void a_node_killed_mid_run_has_its_leases_reaped_before_the_ttl_and_its_tasks_finish_elsewhere() throws Exception {
     String label = "victim-" + System.nanoTime();
     JsonArray tasks = new JsonArray();
-    for (int i = 0; i < 60; i++) {
+    // more than two nodes can run at once (2 x 30), so the third must take some
+    for (int i = 0; i < 120; i++) {
       tasks.add(new JsonObject().put("name", "s" + i).put("profile", "sleep").put("input", new JsonObject().put("ms", 4000))
           .put("labels", new JsonObject().put("run", label)));
     }
@@ -195,8 +196,8 @@ class ClusterIT {
     Await.until("its leases to be reaped", LEASE_TTL, () -> count("SELECT count(*) FROM task_events WHERE type = 'lease-expired'"
         + " AND data->>'node' = '" + victimId + "'"), n -> n > 0);
     assertThat(System.currentTimeMillis() - killedAt).as("reaped before the lease TTL").isLessThan(LEASE_TTL.toMillis());
-    Await.until("all 60 to succeed", Duration.ofSeconds(120), () -> count(
-        "SELECT count(*) FROM tasks WHERE state = 'succeeded' AND labels @> '{\"run\": \"" + label + "\"}'"), n -> n == 60);
+    Await.until("all 120 to succeed", Duration.ofSeconds(180), () -> count(
+        "SELECT count(*) FROM tasks WHERE state = 'succeeded' AND labels @> '{\"run\": \"" + label + "\"}'"), n -> n == 120);
   }
 
   /** More long tasks than one node's concurrency, so some must run elsewhere; the rest are killed after the test. */
