@@ -1,8 +1,8 @@
 // Agents and profiles: the dispatch switch with the admin's emergency stop and its undo, the profiles
-// with Pause / Resume, and the agents running on this node.
+// with Pause / Resume, the agents running on this node, and the live nodes sharing the database.
 
-import { request } from './api.js';
-import { h, fill, progressBar, ago, duration, toast, showError, clearError, formDialog, field } from './dom.js';
+import { api, request } from './api.js';
+import { h, fill, keyed, progressBar, ago, duration, toast, showError, clearError, formDialog, field } from './dom.js';
 
 export class AgentsView {
   constructor(ctx) {
@@ -18,6 +18,14 @@ export class AgentsView {
     this.profileRows = h('tbody', { testid: 'profile-rows' });
     this.agentRows = h('tbody', { testid: 'agent-rows' });
     this.agentsHeading = h('h2', { id: 'agents-heading' }, 'Running agents');
+    this.nodeRows = h('tbody', { testid: 'node-rows' });
+    this.nodesCard = h('section', { class: 'card', hidden: true, 'aria-labelledby': 'nodes-heading' },
+      h('h2', { id: 'nodes-heading' }, 'Nodes'),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'nodes', 'aria-labelledby': 'nodes-heading' },
+        h('thead', null, h('tr', null,
+          h('th', { scope: 'col' }, 'Node'), h('th', { scope: 'col' }, 'Host'), h('th', { scope: 'col' }, 'Address'),
+          h('th', { scope: 'col' }, 'Up for'), h('th', { scope: 'col' }, 'Last heartbeat'), h('th', { scope: 'col' }, 'Running agents'))),
+        this.nodeRows)));
     main.append(
       h('section', { class: 'card', 'aria-labelledby': 'dispatch-heading' },
         h('div', { class: 'card-head' },
@@ -44,7 +52,8 @@ export class AgentsView {
             h('th', { scope: 'col' }, 'Task'), h('th', { scope: 'col' }, 'Profile'), h('th', { scope: 'col' }, 'Attempt'),
             h('th', { scope: 'col' }, 'PID'), h('th', { scope: 'col' }, 'Running for'), h('th', { scope: 'col' }, 'Last heartbeat'),
             h('th', { scope: 'col', class: 'col-progress' }, 'Progress'))),
-          this.agentRows))));
+          this.agentRows))),
+      this.nodesCard);
     this.unsubscribe = ctx.subscribe((what) => {
       if (what === 'dispatch') this.renderDispatch();
       if (what === 'profiles') this.renderProfiles();
@@ -55,9 +64,11 @@ export class AgentsView {
     this.renderAgents();
     ctx.refreshProfiles();
     ctx.refreshDispatch();
+    this.refreshNodes();
     this.timer = setInterval(() => {
       ctx.refreshProfiles();
       this.renderAgents();
+      this.refreshNodes();
     }, 3000);
   }
 
@@ -72,6 +83,8 @@ export class AgentsView {
 
   renderDispatch() {
     const paused = this.ctx.dispatchPaused;
+    if (this.shownPaused === paused) return; // re-rendered only on a change: a click is never lost
+    this.shownPaused = paused;
     fill(this.dispatchBody,
       h('p', { class: 'dispatch-state' },
         paused === null ? '…' : h('span', { class: `badge ${paused ? 'state-failed' : 'state-succeeded'}`, testid: 'dispatch-state', 'data-paused': String(paused) },
@@ -86,21 +99,37 @@ export class AgentsView {
 
   renderProfiles() {
     const operator = this.ctx.can('operator');
-    fill(this.profileRows, ...this.ctx.profiles.map((p) => {
-      const load = progressBar();
-      load.classList.add('no-pct');
-      load.update({ state: 'running', progress: { percent: p.concurrency ? (100 * p.running) / p.concurrency : 0, message: `${p.running} of ${p.concurrency}` } });
-      return h('tr', { testid: 'profile-row', 'data-profile': p.name },
-        h('th', { scope: 'row' }, h('a', { href: `#/tasks?profile=${encodeURIComponent(p.name)}` }, p.name)),
-        h('td', null, p.kind === 'process' ? h('code', { class: 'command', title: (p.command || []).join(' ') }, (p.command || []).join(' ')) : `builtin ${p.agent}`),
-        h('td', { class: 'col-progress' }, load),
-        h('td', null, p.timeout),
-        h('td', { class: 'num' }, String(p.maxAttempts)),
-        h('td', null, h('span', { class: `badge ${p.paused ? 'state-failed' : 'state-succeeded'}`, testid: 'profile-status' }, p.paused ? 'paused' : 'active')),
-        operator ? h('td', { class: 'row-actions' }, p.paused
-          ? h('button', { type: 'button', class: 'btn small', testid: `resume-profile-${p.name}`, onclick: (e) => this.resumeProfile(p, e.currentTarget) }, 'Resume')
-          : h('button', { type: 'button', class: 'btn small', testid: `pause-profile-${p.name}`, onclick: () => this.pauseProfile(p) }, 'Pause…')) : null);
-    }));
+    keyed(this.profileRows, this.ctx.profiles, (p) => p.name, (p) => {
+      const tr = h('tr', { testid: 'profile-row', 'data-profile': p.name });
+      tr.load = progressBar();
+      tr.load.classList.add('no-pct');
+      tr.parts = { agent: h('td'), timeout: h('td'), attempts: h('td', { class: 'num' }), status: h('td') };
+      tr.actions = operator ? h('td', { class: 'row-actions' }) : null;
+      tr.append(h('th', { scope: 'row' }, h('a', { href: `#/tasks?profile=${encodeURIComponent(p.name)}` }, p.name)),
+        tr.parts.agent, h('td', { class: 'col-progress' }, tr.load), tr.parts.timeout, tr.parts.attempts, tr.parts.status);
+      if (tr.actions) tr.append(tr.actions);
+      return tr;
+    }, (tr, p) => {
+      const { agent: agentCell, timeout: timeoutCell, attempts: attemptsCell, status: statusCell } = tr.parts;
+      const command = (p.command || []).join(' ');
+      if (agentCell.dataset.value !== (p.kind === 'process' ? command : p.agent)) {
+        agentCell.dataset.value = p.kind === 'process' ? command : p.agent;
+        fill(agentCell, p.kind === 'process' ? h('code', { class: 'command', title: command }, command) : `builtin ${p.agent}`);
+      }
+      tr.load.update({ state: 'running', progress: { percent: p.concurrency ? (100 * p.running) / p.concurrency : 0, message: `${p.running} of ${p.concurrency}` } });
+      timeoutCell.textContent = p.timeout;
+      attemptsCell.textContent = String(p.maxAttempts);
+      if (statusCell.dataset.paused !== String(p.paused)) {
+        statusCell.dataset.paused = String(p.paused);
+        fill(statusCell, h('span', { class: `badge ${p.paused ? 'state-failed' : 'state-succeeded'}`, testid: 'profile-status' }, p.paused ? 'paused' : 'active'));
+        // the button changes only with the state, so a click on it is never lost to a refresh
+        if (tr.actions) {
+          fill(tr.actions, p.paused
+            ? h('button', { type: 'button', class: 'btn small', testid: `resume-profile-${p.name}`, onclick: (e) => this.resumeProfile(p, e.currentTarget) }, 'Resume')
+            : h('button', { type: 'button', class: 'btn small', testid: `pause-profile-${p.name}`, onclick: () => this.pauseProfile(p) }, 'Pause…'));
+        }
+      }
+    });
   }
 
   renderAgents() {
@@ -108,18 +137,63 @@ export class AgentsView {
     if (!data) return;
     this.agentsHeading.textContent = `Running agents on ${data.node} (${data.items.length})`;
     const items = [...data.items].sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
-    fill(this.agentRows, ...(items.length ? items.map((a) => {
-      const bar = progressBar();
-      bar.update({ state: 'running', progress: { percent: a.percent, message: a.terminating ? `stopping (${a.terminating})` : a.message } });
-      return h('tr', { testid: 'agent-row', 'data-task-id': a.taskId },
-        h('td', null, h('a', { href: `#/task/${a.taskId}` }, a.name)),
-        h('td', null, a.profile),
-        h('td', { class: 'num' }, String(a.attempt)),
-        h('td', { class: 'num', testid: 'agent-pid' }, a.pid === null || a.pid === undefined ? '—' : String(a.pid)),
-        h('td', null, duration(a.startedAt)),
-        h('td', null, h('span', { title: a.lastHeartbeatAt }, ago(a.lastHeartbeatAt))),
-        h('td', { class: 'col-progress' }, bar));
-    }) : [h('tr', null, h('td', { colspan: 7, class: 'muted', testid: 'agents-empty' }, 'No agent runs on this node.'))]));
+    if (!items.length) {
+      fill(this.agentRows, h('tr', null, h('td', { colspan: 7, class: 'muted', testid: 'agents-empty' }, 'No agent runs on this node.')));
+      return;
+    }
+    keyed(this.agentRows, items, (a) => a.taskId, (a) => {
+      const tr = h('tr', { testid: 'agent-row', 'data-task-id': a.taskId });
+      tr.link = h('a', { href: `#/task/${a.taskId}` });
+      tr.bar = progressBar();
+      tr.parts = Array.from({ length: 5 }, () => h('td'));
+      tr.parts[1].className = 'num';
+      tr.parts[2].className = 'num';
+      tr.parts[2].dataset.testid = 'agent-pid';
+      tr.append(h('td', null, tr.link), ...tr.parts, h('td', { class: 'col-progress' }, tr.bar));
+      return tr;
+    }, (tr, a) => {
+      tr.link.textContent = a.name;
+      const [profile, attempt, pid, ran, beat] = tr.parts;
+      profile.textContent = a.profile;
+      attempt.textContent = String(a.attempt);
+      pid.textContent = a.pid === null || a.pid === undefined ? 'in-process' : String(a.pid);
+      ran.textContent = duration(a.startedAt);
+      beat.textContent = ago(a.lastHeartbeatAt);
+      beat.title = a.lastHeartbeatAt;
+      tr.bar.update({ state: 'running', progress: { percent: a.percent, message: a.terminating ? `stopping (${a.terminating})` : a.message } });
+    });
+  }
+
+  /** GET /api/v1/nodes: the live nodes (a server without the endpoint leaves the card hidden). */
+  async refreshNodes() {
+    if (this.noNodes) return;
+    let body;
+    try {
+      body = await api('GET', '/api/v1/nodes');
+    } catch (e) {
+      if (e.status === 404) this.noNodes = true;
+      return;
+    }
+    const here = this.ctx.agents ? this.ctx.agents.node : null;
+    this.nodesCard.hidden = false;
+    keyed(this.nodeRows, body.items || [], (n) => n.id, (n) => {
+      const tr = h('tr', { testid: 'node-row', 'data-node': n.id });
+      tr.parts = { id: h('td'), host: h('td'), url: h('td'), up: h('td'), beat: h('td'), running: h('td', { class: 'num' }) };
+      tr.append(...Object.values(tr.parts));
+      return tr;
+    }, (tr, n) => {
+      const p = tr.parts;
+      fill(p.id, h('code', null, n.id), n.id === here ? h('span', { class: 'chip here' }, 'this node') : null);
+      p.host.textContent = n.host || '—';
+      if (p.url.dataset.url !== String(n.url)) {
+        p.url.dataset.url = String(n.url);
+        fill(p.url, n.url ? h('a', { href: n.url }, n.url) : '—');
+      }
+      p.up.textContent = duration(n.startedAt);
+      p.beat.textContent = ago(n.lastHeartbeatAt);
+      p.beat.title = n.lastHeartbeatAt || '';
+      p.running.textContent = String(n.runningAgents ?? '—');
+    });
   }
 
   pauseProfile(p) {

@@ -143,6 +143,10 @@ function stopApp() {
   ctx.profiles = [];
   ctx.dispatchPaused = null;
   document.querySelectorAll('dialog').forEach((d) => d.remove());
+  setStreamStatus('connecting', 'websocket');
+  delete els.streamStatus.dataset.position;
+  delete els.dispatchBanner.dataset.paused;
+  els.dispatchBanner.hidden = true;
   delete document.body.dataset.role;
 }
 
@@ -182,37 +186,59 @@ function onEvent(event) {
 
 // ---- shared state
 
+// A failed refresh leaves the last state shown; the next poll or event tries again. Rendering runs
+// outside the try, so a fault in a view is reported, not taken for a network error.
+
 async function refreshProfiles() {
+  let body;
   try {
-    ctx.profiles = (await api('GET', '/api/v1/profiles')).items;
-    ctx.emit('profiles');
-  } catch { /* shown by the views that need it */ }
+    body = await api('GET', '/api/v1/profiles');
+  } catch {
+    return;
+  }
+  ctx.profiles = body.items;
+  ctx.emit('profiles');
 }
 
 async function refreshDispatch() {
+  let body;
   try {
-    ctx.dispatchPaused = (await api('GET', '/api/v1/dispatch')).paused;
-    renderDispatchBanner();
-    ctx.emit('dispatch');
-  } catch { /* the next poll tries again */ }
+    body = await api('GET', '/api/v1/dispatch');
+  } catch {
+    return;
+  }
+  ctx.dispatchPaused = body.paused;
+  renderDispatchBanner();
+  ctx.emit('dispatch');
 }
 
 async function refreshCounts() {
+  let body;
   try {
-    ctx.counts = (await api('GET', '/api/v1/counts')).counts;
-    ctx.emit('counts');
-  } catch { /* the next poll tries again */ }
+    body = await api('GET', '/api/v1/counts');
+  } catch {
+    return;
+  }
+  ctx.counts = body.counts;
+  ctx.emit('counts');
 }
 
 async function refreshAgents() {
+  let body;
   try {
-    ctx.agents = await api('GET', '/api/v1/agents');
-    ctx.emit('agents');
-  } catch { /* the next poll tries again */ }
+    body = await api('GET', '/api/v1/agents');
+  } catch {
+    return;
+  }
+  ctx.agents = body;
+  ctx.emit('agents');
 }
 
 function renderDispatchBanner() {
   const banner = els.dispatchBanner;
+  const paused = Boolean(ctx.dispatchPaused);
+  if (banner.dataset.paused === String(paused)) return; // re-rendered only on a change: a click is never lost
+  banner.dataset.paused = String(paused);
   if (!ctx.dispatchPaused) {
     banner.hidden = true;
     fill(banner);

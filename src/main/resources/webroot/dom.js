@@ -36,6 +36,34 @@ export function append(el, children) {
   return el;
 }
 
+/**
+ * Keeps one child per key in `container`, in the order of `items`: make(item) creates a child,
+ * update(child, item) refreshes it. Children are reused, so a click on one is never lost to a re-render.
+ */
+export function keyed(container, items, key, make, update) {
+  const existing = new Map();
+  for (const el of [...container.children]) {
+    if (el.dataset.key !== undefined) existing.set(el.dataset.key, el);
+    else el.remove();
+  }
+  const keep = new Set();
+  let prev = null;
+  for (const item of items) {
+    const k = String(key(item));
+    keep.add(k);
+    let el = existing.get(k);
+    if (!el) {
+      el = make(item);
+      el.dataset.key = k;
+    }
+    update(el, item);
+    const expected = prev ? prev.nextSibling : container.firstChild;
+    if (el !== expected) container.insertBefore(el, expected);
+    prev = el;
+  }
+  for (const [k, el] of existing) if (!keep.has(k)) el.remove();
+}
+
 export const STATES = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'killed'];
 export const ACTIVE = new Set(['queued', 'running', 'retrying']);
 

@@ -192,15 +192,17 @@ export class TaskView {
   }
 
   renderProblem() {
-    const { error, escalation } = this.task;
-    if (!error && !escalation) {
+    const { error, escalation, state } = this.task;
+    // a kill's own "error" says what the receipt says better
+    const onlyTheKill = state === 'killed' && error && error.reason === 'killed' && !escalation;
+    if ((!error && !escalation) || onlyTheKill) {
       this.problemCard.hidden = true;
       return;
     }
     this.problemCard.hidden = false;
     fill(this.problemCard,
       h('h2', { id: 'problem-heading' }, escalation ? 'Escalated to a human'
-        : this.task.state === 'failed' ? 'Error' : 'Error of an earlier attempt'),
+        : state === 'failed' || state === 'killed' ? 'Error' : 'Error of an earlier attempt'),
       escalation ? h('div', { testid: 'task-escalation' },
         h('p', null, h('strong', null, escalation.reason || 'escalated'),
           escalation.attempts !== undefined ? ` after ${escalation.attempts} attempt${escalation.attempts === 1 ? '' : 's'}` : ''),

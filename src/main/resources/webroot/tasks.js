@@ -2,7 +2,7 @@
 // cursor), live row updates from the event stream, the create form and a summary of running agents.
 
 import { api, request, query } from './api.js';
-import { h, fill, STATES, stateBadge, setBadge, progressBar, timeEl, ago, toast, showError, clearError, field } from './dom.js';
+import { h, fill, keyed, STATES, stateBadge, setBadge, progressBar, timeEl, ago, toast, showError, clearError, field } from './dom.js';
 
 const PAGE = 50;
 /** Candidate new rows fetched one by one per flush; more than this reloads the first page instead. */
@@ -150,15 +150,23 @@ export class TasksView {
 
   renderCounts() {
     const counts = this.ctx.counts;
+    if (!this.countCards) {
+      // built once and updated in place: a click on a card is never lost to a refresh
+      this.countCards = ['', ...STATES].map((state) => {
+        const value = h('span', { class: 'count-value', testid: `count-${state || 'all'}-value` }, '…');
+        const button = h('button', { type: 'button', class: `count count-${state || 'all'}`, testid: `count-${state || 'all'}`,
+          onclick: () => navigate({ ...this.filters, state }) }, value, h('span', { class: 'count-label' }, state || 'All tasks'));
+        return { state, value, button };
+      });
+      fill(this.countsEl, this.countCards.map((c) => c.button));
+    }
     const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : null;
-    const card = (state, label, value) => h('button', {
-      type: 'button', class: `count count-${state || 'all'}`, testid: `count-${state || 'all'}`,
-      'aria-pressed': String(this.filters.state === state), onclick: () => navigate({ ...this.filters, state }),
-    }, h('span', { class: 'count-value', testid: `count-${state || 'all'}-value` }, value === null ? '…' : value.toLocaleString()),
-    h('span', { class: 'count-label' }, label));
-    fill(this.countsEl,
-      card('', 'All tasks', total),
-      STATES.map((s) => card(s, s, counts ? counts[s] || 0 : null)));
+    for (const card of this.countCards) {
+      const n = card.state ? (counts ? counts[card.state] || 0 : null) : total;
+      card.value.textContent = n === null ? '…' : n.toLocaleString();
+      card.button.setAttribute('aria-pressed', String(this.filters.state === card.state));
+      card.button.title = card.state ? `Show ${card.state} tasks` : 'Show tasks in every state';
+    }
   }
 
   // ---- loading pages
@@ -491,6 +499,8 @@ export class TasksView {
 
   renderDispatch() {
     const paused = this.ctx.dispatchPaused;
+    if (this.shownPaused === paused) return;
+    this.shownPaused = paused;
     fill(this.sideDispatch,
       paused === null ? h('p', { class: 'muted' }, '…')
         : h('p', { class: 'dispatch-state' },
@@ -500,28 +510,35 @@ export class TasksView {
 
   renderAgents() {
     const data = this.ctx.agents;
-    if (!data) {
-      fill(this.sideAgents, h('p', { class: 'muted' }, '…'));
+    if (!data || !data.items.length) {
+      this.agentList = null;
+      fill(this.sideAgents, !data ? h('p', { class: 'muted' }, '…')
+        : h('p', { class: 'muted', testid: 'side-agents-empty' }, 'No agent runs on this node.'));
       return;
     }
-    if (!data.items.length) {
-      fill(this.sideAgents, h('p', { class: 'muted', testid: 'side-agents-empty' }, 'No agent runs on this node.'));
-      return;
+    if (!this.agentList) {
+      this.agentList = h('ul', { class: 'agent-list' });
+      this.agentMore = h('p', { class: 'muted small' });
+      fill(this.sideAgents, this.agentList, this.agentMore);
     }
     const items = [...data.items].sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
     const shown = items.slice(0, 8);
-    fill(this.sideAgents,
-      h('ul', { class: 'agent-list' }, shown.map((a) => {
-        const bar = progressBar();
-        bar.update({ state: 'running', progress: { percent: a.percent, message: a.message } });
-        const facts = [a.profile, a.pid ? `pid ${a.pid}` : 'in-process', `heartbeat ${ago(a.lastHeartbeatAt)}`];
-        if (a.terminating) facts.push(`stopping (${a.terminating})`);
-        return h('li', { testid: 'side-agent', 'data-task-id': a.taskId },
-          h('a', { class: 'agent-name', href: `#/task/${a.taskId}`, title: a.name }, a.name),
-          bar,
-          h('div', { class: 'muted small' }, facts.join(' · ')));
-      })),
-      items.length > shown.length ? h('p', { class: 'muted small' }, h('a', { href: '#/agents' }, `and ${items.length - shown.length} more…`)) : null);
+    keyed(this.agentList, shown, (a) => a.taskId, (a) => {
+      const li = h('li', { testid: 'side-agent', 'data-task-id': a.taskId });
+      li.link = h('a', { class: 'agent-name', href: `#/task/${a.taskId}` });
+      li.bar = progressBar();
+      li.facts = h('div', { class: 'muted small' });
+      li.append(li.link, li.bar, li.facts);
+      return li;
+    }, (li, a) => {
+      li.link.textContent = a.name;
+      li.link.title = a.name;
+      li.bar.update({ state: 'running', progress: { percent: a.percent, message: a.message } });
+      const facts = [a.profile, a.pid ? `pid ${a.pid}` : 'in-process', `heartbeat ${ago(a.lastHeartbeatAt)}`];
+      if (a.terminating) facts.push(`stopping (${a.terminating})`);
+      li.facts.textContent = facts.join(' · ');
+    });
+    fill(this.agentMore, items.length > shown.length ? h('a', { href: '#/agents' }, `and ${items.length - shown.length} more…`) : null);
   }
 }
 
