@@ -269,7 +269,17 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   /** Every check interval: heartbeats lost, stalled agents, timeouts. */
   private void check() {
     long now = System.currentTimeMillis();
+    long sinceLastCheck = now - lastCheckMillis;
     lastCheckMillis = now;
+    if (sinceLastCheck > 3 * checkIntervalMillis()) {
+      // This node itself was stalled (GC, an overloaded machine): the heartbeats it missed say nothing
+      // about the agents. Start counting afresh rather than declare healthy agents dead.
+      log.warn("the supervisor ran {}ms late; not judging agents on heartbeats missed meanwhile", sinceLastCheck);
+      for (RunningAttempt attempt : running.values()) {
+        attempt.lastHeartbeatMillis = Math.max(attempt.lastHeartbeatMillis, now);
+      }
+      return;
+    }
     for (RunningAttempt attempt : List.copyOf(running.values())) {
       if (attempt.terminating != null || attempt.deploymentId == null) continue;
       ProfileSettings.Supervision s = attempt.profile.settings().supervisor();
