@@ -14,6 +14,8 @@ import java.util.List;
 final class Completions {
   private record Pending(ExecutionStore.Success success, Promise<Boolean> applied) {}
 
+  /** Rows per statement at most, so one write stays short however large the backlog. */
+  static final int MAX_BATCH = 500;
   private final ExecutionStore store;
   private List<Pending> waiting = new ArrayList<>();
   private boolean writing;
@@ -31,8 +33,14 @@ final class Completions {
   }
 
   private void writeWaiting() {
-    List<Pending> batch = waiting;
-    waiting = new ArrayList<>();
+    List<Pending> batch;
+    if (waiting.size() <= MAX_BATCH) {
+      batch = waiting;
+      waiting = new ArrayList<>();
+    } else {
+      batch = new ArrayList<>(waiting.subList(0, MAX_BATCH));
+      waiting = new ArrayList<>(waiting.subList(MAX_BATCH, waiting.size()));
+    }
     writing = true;
     store.succeeded(batch.stream().map(Pending::success).toList()).onComplete(done -> {
       writing = false;

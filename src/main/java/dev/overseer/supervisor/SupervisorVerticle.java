@@ -69,6 +69,8 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   private boolean stopping;
   /** A kill arrived while a claim round was under way: look again once its tasks are launched. */
   private boolean killSweepAfterClaim;
+  /** Kills whose agent stopped here and whose receipt is being written: a sweep meanwhile must not end them again. */
+  private final Set<UUID> killsFinishing = new HashSet<>();
   private final QuietFailures renewFailures = new QuietFailures(log, "renew leases");
   private final QuietFailures reapFailures = new QuietFailures(log, "reap expired leases");
   private final QuietFailures killFailures = new QuietFailures(log, "look for kills");
@@ -249,16 +251,25 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     if (attempt == null || attempt.attempt() != body.getInteger("attempt") || attempt.terminating != null) {
       return; // a stale attempt, or one the supervisor is already terminating and will record itself
     }
-    forget(attempt);
     undeploy(attempt);
     takeLines(attempt, body);
-    if (stopping || attempt.leaseLost) return;
+    if (stopping || attempt.leaseLost) {
+      forget(attempt);
+      return;
+    }
     if (body.getBoolean("succeeded")) {
       metrics.attemptEnded(attempt.profile.name(), "succeeded", attempt.ran());
+      // the slot stays taken (and the lease renewed) until the success is committed: a backlog of
+      // unrecorded successes holds back new claims instead of growing without bound
+      attempt.terminating = "succeeded";
       completions.succeeded(new ExecutionStore.Success(attempt.task.id(), attempt.attempt(), body.getValue("output"),
               body.getInteger("percent"), body.getString("message")))
-          .onComplete(done -> afterRecord(attempt, done.succeeded() ? done.result() : null, done.cause()));
+          .onComplete(done -> {
+            forget(attempt);
+            afterRecord(attempt, done.succeeded() ? done.result() : null, done.cause());
+          });
     } else {
+      forget(attempt);
       JsonObject error = body.getJsonObject("error");
       attemptFailed(attempt, error, error.getBoolean("retryable", true), true);
     }
@@ -341,6 +352,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   }
 
   private void carryOut(KillReceipt kill) {
+    if (killsFinishing.contains(kill.taskId())) return;
     RunningAttempt attempt = running.get(kill.taskId());
     if (attempt == null || attempt.attempt() != kill.attempt()) {
       if (dispatcher.claiming()) {
@@ -356,15 +368,17 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     if (attempt.terminating == null) attempt.terminating = "killed";
     log.info("killing {} attempt {} for {}: {}", kill.taskId(), kill.attempt(), kill.requestedBy(), kill.reason());
     attempt.verticle.stopGrace(java.time.Duration.ofMillis(kill.graceMillis()));
+    killsFinishing.add(kill.taskId());
     undeploy(attempt).onComplete(stopped -> {
       forget(attempt);
       metrics.attemptEnded(attempt.profile.name(), "killed", attempt.ran());
-      finishKill(kill.taskId(), kill.attempt(), attempt.verticle.termination());
+      finishKill(kill.taskId(), kill.attempt(), attempt.verticle.termination())
+          .onComplete(done -> killsFinishing.remove(kill.taskId()));
     });
   }
 
-  private void finishKill(UUID taskId, int attempt, Termination termination) {
-    kills.finish(taskId, attempt, termination.signalledAt(), termination.forced(), nodeId)
+  private Future<?> finishKill(UUID taskId, int attempt, Termination termination) {
+    return kills.finish(taskId, attempt, termination.signalledAt(), termination.forced(), nodeId)
         .onSuccess(receipt -> receipt.filter(r -> KillReceipt.KILLED.equals(r.outcome()))
             .ifPresent(r -> metrics.kill(Boolean.TRUE.equals(r.forced()))))
         .onSuccess(receipt -> receipt.ifPresent(r -> log.info("kill of {} attempt {}: {}{}", taskId, attempt, r.outcome(),
