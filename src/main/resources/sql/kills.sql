@@ -123,3 +123,11 @@ WITH changed AS (
   SELECT pg_notify('overseer_tasks', '') FROM changed WHERE NOT $1
 )
 SELECT changed.*, (SELECT count(*) FROM wake) AS woken FROM changed
+
+-- name: KillsCloseFinished
+-- A kill whose task finished by itself in the same instant (the finishing statement could not yet see
+-- the kill's row) is closed as already-finished, so no receipt waits forever.
+UPDATE kills k SET stopped_at = now(), forced = false, outcome = 'already-finished'
+FROM tasks t
+WHERE t.id = k.task_id AND k.outcome IS NULL AND t.state IN ('succeeded', 'failed', 'killed')
+RETURNING k.task_id

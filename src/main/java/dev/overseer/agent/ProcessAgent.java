@@ -100,6 +100,9 @@ final class ProcessAgent implements Agent {
     });
     env.putAll(spec.profile().env());
     env.put("OVERSEER_TASK_ID", spec.taskId().toString());
+    // every process of the agent inherits these: after a crash, the next life finds them all by them
+    env.put(PidFiles.NODE_ENV, pidFiles.nodeId());
+    env.put(PidFiles.LIFE_ENV, pidFiles.lifeId());
     env.put("OVERSEER_ATTEMPT", Integer.toString(spec.attempt()));
     env.put("OVERSEER_HEARTBEAT_INTERVAL",
         Long.toString(spec.profile().settings().supervisor().heartbeatInterval().toMillis()));

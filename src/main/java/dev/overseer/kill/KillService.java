@@ -154,7 +154,8 @@ public final class KillService {
       result.tryComplete(last);
       return;
     }
-    vertx.setTimer(POLL_MILLIS, id -> kills.byId(last.id()).onComplete(read -> {
+    // a task that finished by itself in the same instant leaves the kill to be closed as already-finished
+    vertx.setTimer(POLL_MILLIS, id -> kills.closeFinished().otherwiseEmpty().compose(v -> kills.byId(last.id())).onComplete(read -> {
       if (read.failed()) result.tryFail(read.cause());
       else poll(read.result().orElse(last), deadline, result);
     }));

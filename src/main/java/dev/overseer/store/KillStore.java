@@ -45,6 +45,11 @@ public final class KillStore {
         .addBoolean(forced).addString(nodeId));
   }
 
+  /** Closes kills whose task finished by itself meanwhile; returns how many. */
+  public Future<Integer> closeFinished() {
+    return pool.preparedQuery(SqlQueries.get("KillsCloseFinished")).execute().map(rows -> rows.size());
+  }
+
   public Future<List<KillReceipt>> pendingOfNode(String nodeId) {
     return pool.preparedQuery(SqlQueries.get("KillsPendingOfNode")).execute(Tuple.of(nodeId)).map(KillStore::all);
   }

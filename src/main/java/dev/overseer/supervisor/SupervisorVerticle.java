@@ -83,7 +83,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     this.store = store;
     this.kills = kills;
     this.listenOn = listenOn;
-    this.pidFiles = new PidFiles(config.dataDir());
+    this.pidFiles = new PidFiles(config.dataDir(), nodeId);
   }
 
   @Override
@@ -345,7 +345,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   /** Carries out every kill under way of an attempt this node holds. Also runs on every lease renewal. */
   private void sweepKills() {
     if (stopping) return;
-    kills.pendingOfNode(nodeId).onSuccess(pending -> {
+    kills.closeFinished().compose(closed -> kills.pendingOfNode(nodeId)).onSuccess(pending -> {
       killFailures.succeeded();
       pending.forEach(this::carryOut);
     }).onFailure(killFailures::failed);
