@@ -21,7 +21,6 @@ public final class AgentActivity {
 
   private final AtomicLong lastActivityMillis = new AtomicLong(System.currentTimeMillis());
   private final AtomicReference<Progress> progress = new AtomicReference<>();
-  private final AtomicLong logLines = new AtomicLong();
   private volatile boolean silent;
   private final ArrayDeque<String> logTail = new ArrayDeque<>();
   private final ArrayDeque<LogLine> pending = new ArrayDeque<>();
@@ -45,7 +44,6 @@ public final class AgentActivity {
   }
 
   public void log(String stream, String level, String line) {
-    logLines.incrementAndGet();
     synchronized (logTail) {
       if (logTail.size() == LOG_TAIL) logTail.removeFirst();
       logTail.addLast(line);
@@ -83,10 +81,6 @@ public final class AgentActivity {
 
   public Progress progress() {
     return progress.get();
-  }
-
-  public long logLines() {
-    return logLines.get();
   }
 
   /** The last few log lines, kept for the error of a failed attempt. */

@@ -3,7 +3,6 @@ package dev.overseer.agent;
 import dev.overseer.config.ProfileConfig;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.UUID;
 
 /** Everything an agent needs to run one attempt of a task. */
@@ -11,7 +10,6 @@ public record AttemptSpec(
     UUID taskId,
     int attempt,
     JsonObject input,
-    Duration timeout,
     ProfileConfig profile,
     Path dataDir) {
 

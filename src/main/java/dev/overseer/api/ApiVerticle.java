@@ -84,11 +84,6 @@ public final class ApiVerticle extends VerticleBase {
         });
   }
 
-  /** This node's event feed (the stream's hub). */
-  public EventHub hub() {
-    return hub;
-  }
-
   @Override
   public Future<?> stop() {
     if (hub != null) hub.stop();

@@ -44,10 +44,6 @@ public final class KillService {
     this.maxGrace = maxGrace;
   }
 
-  public Duration maxGrace() {
-    return maxGrace;
-  }
-
   /** Kills a task; with {@code wait}, completes when the agent is gone (or after grace + a bound, still under way). */
   public Future<KillReceipt> kill(UUID taskId, String reason, Duration grace, Principal actor, boolean wait) {
     return tasks.get(taskId).compose(found -> {

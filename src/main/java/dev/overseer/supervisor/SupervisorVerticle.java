@@ -156,7 +156,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     metrics.dispatchLatency(java.time.Duration.between(task.runAt().toInstant(), java.time.Instant.now()));
     runningByProfile.merge(profile.name(), 1, Integer::sum);
     JsonObject input = task.input() instanceof JsonObject json ? json : new JsonObject();
-    AttemptSpec spec = new AttemptSpec(task.id(), task.attempt(), input, task.timeout(), profile, config.dataDir());
+    AttemptSpec spec = new AttemptSpec(task.id(), task.attempt(), input, profile, config.dataDir());
     attempt.verticle = new AgentVerticle(spec, processes, pidFiles);
     vertx.deployVerticle(attempt.verticle).onComplete(deployed -> {
       if (deployed.succeeded()) {

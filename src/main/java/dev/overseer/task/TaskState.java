@@ -24,10 +24,6 @@ public enum TaskState {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  public boolean isTerminal() {
-    return this == SUCCEEDED || this == FAILED || this == KILLED;
-  }
-
   public static TaskState fromWire(String name) {
     return valueOf(name.toUpperCase(Locale.ROOT));
   }
