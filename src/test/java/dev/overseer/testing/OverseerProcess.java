@@ -87,13 +87,7 @@ public final class OverseerProcess implements AutoCloseable {
 
   /** Whether a process runs: a zombie waiting for its parent to reap it has stopped running. */
   public static boolean isRunning(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      char state = stat.charAt(stat.lastIndexOf(')') + 2);
-      return state != 'Z' && state != 'X';
-    } catch (IOException e) {
-      return false;
-    }
+    return dev.overseer.agent.ProcessTree.isRunning(pid);
   }
 
   /** Polls until the process stopped running or the deadline passed; returns whether it stopped. */
