@@ -2,16 +2,22 @@
 -- Every write an attempt makes is guarded by its fencing token (the attempt number) and state.
 
 -- name: TaskClaim
--- Claims up to $2 ready tasks of profile $1 for node $3 with a lease of $4 ms: priority first, then age.
-WITH ready AS (
-  SELECT id FROM tasks
-  WHERE profile = $1 AND state IN ('queued', 'retrying') AND run_at <= now()
-    -- a pause is authoritative from the moment it commits, on every node
-    AND NOT EXISTS (SELECT 1 FROM profile_state p WHERE p.profile = $1 AND p.paused)
-    AND NOT EXISTS (SELECT 1 FROM dispatch_state d WHERE d.paused)
-  ORDER BY priority DESC, run_at, seq
-  LIMIT $2
-  FOR UPDATE SKIP LOCKED
+-- Claims ready tasks for node $3 with a lease of $4 ms: for each profile $1[i] up to $2[i] of them,
+-- priority first, then age. One statement for every profile, so a claim round is one round trip.
+WITH wanted AS (
+  SELECT * FROM unnest($1::text[], $2::int[]) AS w(profile, n)
+), ready AS (
+  SELECT r.id FROM wanted w
+  CROSS JOIN LATERAL (
+    SELECT id FROM tasks
+    WHERE profile = w.profile AND state IN ('queued', 'retrying') AND run_at <= now()
+      -- a pause is authoritative from the moment it commits, on every node
+      AND NOT EXISTS (SELECT 1 FROM profile_state p WHERE p.profile = w.profile AND p.paused)
+    ORDER BY priority DESC, run_at, seq
+    LIMIT w.n
+    FOR UPDATE SKIP LOCKED
+  ) r
+  WHERE NOT EXISTS (SELECT 1 FROM dispatch_state d WHERE d.paused)
 ), claimed AS (
   UPDATE tasks t
   SET state = 'running', attempt = t.attempt + 1, lease_owner = $3,
@@ -46,6 +52,8 @@ WITH input AS (
       lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
   FROM input i
   WHERE t.id = i.id AND t.attempt = i.attempt AND t.state = 'running'
+    -- rows are locked in id order, as LeasesRenew does: two batches over the same tasks cannot deadlock
+    AND t.id IN (SELECT id FROM tasks WHERE id = ANY($1) ORDER BY id FOR UPDATE)
   RETURNING t.id, t.attempt
 ), attempts AS (
   UPDATE task_attempts a SET finished_at = now(), outcome = 'succeeded'
@@ -107,8 +115,9 @@ WITH done AS (
 SELECT * FROM done
 
 -- name: LeasesRenew
+-- Rows are locked in id order, as AttemptsSucceeded does (otherwise the two deadlock under load).
 UPDATE tasks SET lease_expires_at = now() + $2 * interval '1 millisecond'
-WHERE lease_owner = $1 AND state = 'running' AND id = ANY($3)
+WHERE id IN (SELECT id FROM tasks WHERE lease_owner = $1 AND state = 'running' AND id = ANY($3) ORDER BY id FOR UPDATE)
 RETURNING id
 
 -- name: ReaperLock
