@@ -74,8 +74,9 @@ WITH killed AS (
   UPDATE task_attempts SET finished_at = now(), outcome = 'killed', reason = 'killed'
   WHERE task_id = $1 AND attempt = $2 AND EXISTS (SELECT 1 FROM killed)
 ), events AS (
+  -- only a kill that ended the task is a "killed" event: one the task's own end beat is not terminal
   INSERT INTO task_events (task_id, type, actor, data)
-  SELECT task_id, 'killed', 'node:' || $5,
+  SELECT task_id, CASE WHEN outcome = 'killed' THEN 'killed' ELSE 'kill.already-finished' END, 'node:' || $5,
          jsonb_build_object('attempt', attempt, 'outcome', outcome, 'forced', forced, 'requestedBy', requested_by)
   FROM receipt
 )

@@ -1,5 +1,6 @@
 package dev.overseer.kill;
 
+import static dev.overseer.testing.Tasks.awaitProgress;
 import static dev.overseer.testing.Tasks.awaitState;
 import static dev.overseer.testing.Tasks.create;
 import static dev.overseer.testing.Tasks.eventTypes;
@@ -50,7 +51,7 @@ class KillIT {
         """.formatted(flushed));
     try (TestOverseer overseer = TestOverseer.start(processProfile("polite", agent, "5s"))) {
       JsonObject task = create(overseer.admin, "polite", new JsonObject());
-      awaitState(overseer.admin, task, "running");
+      awaitProgress(overseer.admin, task); // its trap is set
       JsonObject receipt = kill(overseer.admin, task, new JsonObject().put("reason", "wrong branch"));
       assertThat(receipt.getString("outcome")).isEqualTo("killed");
       assertThat(receipt.getBoolean("forced")).isFalse();
@@ -150,10 +151,11 @@ class KillIT {
 
   @Test
   void wait_false_answers_at_once_and_the_receipt_url_follows_the_kill() throws Exception {
-    String agent = Scripts.write(dir, "deaf.sh", "trap '' TERM\nwhile true; do echo '{\"type\":\"heartbeat\"}'; sleep 0.1; done");
+    String agent = Scripts.write(dir, "deaf.sh", "trap '' TERM\necho '{\"type\":\"progress\",\"percent\":1}'\n"
+        + "while true; do echo '{\"type\":\"heartbeat\"}'; sleep 0.1; done");
     try (TestOverseer overseer = TestOverseer.start(processProfile("deaf", agent, "2s"))) {
       JsonObject task = create(overseer.admin, "deaf", new JsonObject());
-      awaitState(overseer.admin, task, "running");
+      awaitProgress(overseer.admin, task); // its trap is set
       Response accepted = overseer.admin.post("/api/v1/tasks/" + task.getString("id") + "/kill?wait=false",
           new JsonObject().put("reason", "later"));
       assertThat(accepted.status()).isEqualTo(202);

@@ -26,6 +26,16 @@ public final class Tasks {
         t -> t.getString("state").equals(state));
   }
 
+  /**
+   * Waits until the running task's agent has reported progress: it is past its start-up (a script's
+   * signal traps are set) and talks to Overseer. Being claimed ("running") says neither.
+   */
+  public static JsonObject awaitProgress(ApiClient client, JsonObject task) {
+    return Await.until("task " + task.getString("id") + " to report progress", DEADLINE,
+        () -> client.get("/api/v1/tasks/" + task.getString("id")).json(),
+        t -> t.getString("state").equals("running") && t.getJsonObject("progress").getValue("percent") != null);
+  }
+
   public static List<JsonObject> events(ApiClient client, JsonObject task) {
     List<JsonObject> out = new ArrayList<>();
     client.get("/api/v1/tasks/" + task.getString("id") + "/events").items().forEach(e -> out.add((JsonObject) e));
