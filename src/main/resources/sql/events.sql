@@ -14,9 +14,11 @@ SELECT pg_try_advisory_xact_lock(7212003) AS locked
 WITH state AS (
   SELECT last_xid, last_id, last_position FROM event_sequencer FOR UPDATE
 ), fresh AS (
-  SELECT e.id, e.xid, s.last_position + row_number() OVER (ORDER BY e.xid, e.id) AS position
-  FROM task_events e, state s
-  WHERE (e.xid, e.id) > (s.last_xid, s.last_id)
+  -- the bound is a row of scalars so that it is an index condition on (xid, id): as a join filter it
+  -- made every call scan the whole history
+  SELECT e.id, e.xid, (SELECT last_position FROM state) + row_number() OVER (ORDER BY e.xid, e.id) AS position
+  FROM task_events e
+  WHERE (e.xid, e.id) > ((SELECT last_xid FROM state), (SELECT last_id FROM state))
     AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
   ORDER BY e.xid, e.id
   LIMIT $1
@@ -33,17 +35,19 @@ SELECT COALESCE((SELECT last_position FROM moved), (SELECT last_position FROM st
        (SELECT count(*) FROM fresh) AS placed
 
 -- name: EventsAfter
--- Positioned events after $1, optionally of one task ($2), one profile ($3), some types ($4), with the
--- head position of the same snapshot on every row (one row with a null position when nothing matched):
--- a reader that got fewer than $5 events has seen everything up to that head.
-WITH head AS (SELECT last_position FROM event_sequencer)
-SELECT head.last_position AS head, ev.*
-FROM head LEFT JOIN LATERAL (
+-- Positioned events after $1 and at most $6 positions further, optionally of one task ($2), one profile
+-- ($3), some types ($4), at most $5 of them, with how far the page looked on every row (one row with a
+-- null position when nothing matched): the head, or $1 + $6 when the head (newest) is further. A reader that got
+-- fewer than $5 events has seen everything up to there. The window keeps a page's cost bounded by its
+-- size however far behind the reader is (positions are dense, so an unfiltered page of $5 needs $6 = $5).
+WITH bound AS (SELECT LEAST(last_position, $1::bigint + $6::bigint) AS head, last_position AS newest FROM event_sequencer)
+SELECT bound.head, bound.newest, ev.*
+FROM bound LEFT JOIN LATERAL (
   SELECT p.position, e.id, e.task_id, e.type, e.actor, e.at, e.data, t.profile
   FROM event_positions p
   JOIN task_events e ON e.id = p.event_id
   LEFT JOIN tasks t ON t.id = e.task_id
-  WHERE p.position > $1 AND p.position <= head.last_position
+  WHERE p.position > $1 AND p.position <= bound.head
     AND ($2::uuid IS NULL OR e.task_id = $2)
     AND ($3::text IS NULL OR t.profile = $3)
     AND ($4::text[] IS NULL OR e.type = ANY($4))
@@ -56,7 +60,7 @@ SELECT last_position AS head FROM event_sequencer
 
 -- name: AuditAfter
 -- The human actions: events whose actor is a token, not a node of Overseer.
-SELECT p.position, e.id, e.task_id, e.type, e.actor, e.at, e.data, t.profile, 0::bigint AS head
+SELECT p.position, e.id, e.task_id, e.type, e.actor, e.at, e.data, t.profile, 0::bigint AS head, 0::bigint AS newest
 FROM event_positions p
 JOIN task_events e ON e.id = p.event_id
 LEFT JOIN tasks t ON t.id = e.task_id

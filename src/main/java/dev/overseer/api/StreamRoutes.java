@@ -16,6 +16,11 @@ import java.util.UUID;
 
 /** HTTP handlers for the event feed: WebSocket, Server-Sent Events, polling and the audit trail. */
 final class StreamRoutes {
+  /**
+   * Positions one filtered GET /api/v1/events looks at, at most: it answers with fewer items (and
+   * {@code reached} to go on from) rather than read an unbounded history in one request.
+   */
+  static final long POLL_SCAN_LIMIT = 100_000;
   private final EventHub hub;
   private final EventStore events;
   private final OverseerConfig.Stream limits;
@@ -61,7 +66,7 @@ final class StreamRoutes {
 
   private void list(RoutingContext rc) {
     RequestParameter limit = Http.query(rc, "limit");
-    events.after(after(rc, 0L), filter(rc), limit == null ? 100 : limit.getInteger()).map(page -> {
+    events.collect(after(rc, 0L), filter(rc), limit == null ? 100 : limit.getInteger(), POLL_SCAN_LIMIT).map(page -> {
       JsonArray items = new JsonArray();
       page.events().forEach(e -> items.add(e.toJson()));
       return new JsonObject().put("items", items).put("reached", page.reached());

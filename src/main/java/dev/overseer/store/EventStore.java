@@ -17,8 +17,15 @@ public final class EventStore {
    * The matching events of a page, and the position the reader has now seen everything up to: the last
    * row scanned, or the head when the page was not full (nothing more exists yet).
    */
-  public record Page(List<StreamEvent> events, long reached) {}
+  public record Page(List<StreamEvent> events, long reached, long newest) {
+    /** Whether the reader has seen everything positioned so far. */
+    public boolean atHead() {
+      return reached >= newest;
+    }
+  }
 
+  /** Positions a filtered read looks at per call at most. */
+  static final int FILTERED_WINDOW = 10_000;
   private final Pool pool;
 
   public EventStore(Pool pool) {
@@ -34,15 +41,42 @@ public final class EventStore {
                 .map(rows -> rows.iterator().next().getLong("placed"))));
   }
 
+  /**
+   * Up to {@code limit} matching events after {@code position}. A filtered read looks at no more than
+   * {@link #FILTERED_WINDOW} positions (or {@code limit}, if larger) per call, so that a reader far behind
+   * pays per page, not per backlog; {@link Page#reached()} says where to go on from.
+   */
   public Future<Page> after(long position, StreamFilter filter, int limit) {
+    boolean unfiltered = filter.taskId() == null && filter.profile() == null
+        && (filter.types() == null || filter.types().isEmpty());
+    int window = unfiltered ? limit : Math.max(limit, FILTERED_WINDOW);
     Tuple params = Tuple.tuple().addLong(position).addUUID(filter.taskId()).addString(filter.profile())
-        .addArrayOfString(filter.exactTypes()).addInteger(limit);
+        .addArrayOfString(filter.exactTypes()).addInteger(limit).addLong((long) window);
     return pool.preparedQuery(SqlQueries.get("EventsAfter")).execute(params)
         .map(rows -> {
           int found = 0;
           for (Row row : rows) if (row.getValue("position") != null) found++;
           return page(rows, filter, found == limit, position);
         });
+  }
+
+  /**
+   * Like {@link #after}, but for a filtered read goes on through further windows until {@code limit}
+   * events matched, the head was reached or {@code maxScan} positions were looked at: one answer for a
+   * polling client, still at a bounded cost.
+   */
+  public Future<Page> collect(long position, StreamFilter filter, int limit, long maxScan) {
+    return collect(position, filter, limit, position + maxScan, new ArrayList<>());
+  }
+
+  private Future<Page> collect(long position, StreamFilter filter, int limit, long scanUntil, List<StreamEvent> found) {
+    return after(position, filter, limit - found.size()).compose(page -> {
+      found.addAll(page.events());
+      if (found.size() >= limit || page.atHead() || page.reached() >= scanUntil) {
+        return Future.succeededFuture(new Page(found, page.reached(), page.newest()));
+      }
+      return collect(page.reached(), filter, limit, scanUntil, found);
+    });
   }
 
   public Future<Long> head() {
@@ -59,8 +93,10 @@ public final class EventStore {
     List<StreamEvent> events = new ArrayList<>(rows.size());
     long head = after;
     long last = after;
+    long newest = after;
     for (Row row : rows) {
       head = Math.max(head, row.getLong("head"));
+      newest = Math.max(newest, row.getLong("newest"));
       if (row.getValue("position") == null) continue; // nothing matched: the row only carries the head
       last = row.getLong("position");
       StreamEvent e = new StreamEvent(row.getLong("position"), row.getLong("id"), row.getUUID("task_id"),
@@ -68,6 +104,6 @@ public final class EventStore {
           row.getString("profile"));
       if (filter.matches(e)) events.add(e);
     }
-    return new Page(events, full ? last : Math.max(last, head));
+    return new Page(events, full ? last : Math.max(last, head), newest);
   }
 }
