@@ -16,6 +16,27 @@ WITH inserted AS (
 )
 SELECT * FROM inserted
 
+-- name: TaskInsertMany
+-- A batch (no idempotency keys) in one statement: one round trip and one trigger run for the lot.
+-- $11 is each row's place in the batch, returned so the caller can answer in request order.
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::int[],
+                       $7::bigint[], $8::timestamptz[], $9::text[], $10::text[], $11::int[])
+    AS i(id, name, profile, priority, input, max_attempts, timeout_ms, run_at, labels, created_by, place)
+), inserted AS (
+  INSERT INTO tasks (id, name, profile, priority, input, max_attempts, timeout_ms, run_at, labels, created_by)
+  SELECT id, name, profile, priority, input::jsonb, max_attempts, timeout_ms, COALESCE(run_at, now()),
+         labels::jsonb, created_by
+  FROM input ORDER BY place
+  RETURNING *
+), event AS (
+  INSERT INTO task_events (task_id, type, actor, data)
+  SELECT id, 'created', created_by,
+         jsonb_build_object('name', name, 'profile', profile, 'priority', priority, 'runAt', run_at)
+  FROM inserted ORDER BY seq
+)
+SELECT inserted.*, input.place FROM inserted JOIN input USING (id) ORDER BY input.place
+
 -- name: TaskByIdempotencyKey
 SELECT * FROM tasks WHERE created_by = $1 AND idempotency_key = $2
 

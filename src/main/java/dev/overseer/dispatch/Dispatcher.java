@@ -8,7 +8,9 @@ import dev.overseer.task.Task;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-import java.util.List;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,11 +90,7 @@ public final class Dispatcher {
     }
     dispatching = true;
     again = false;
-    Future<Boolean> round = Future.succeededFuture(false);
-    for (ProfileConfig profile : config.profiles().values()) {
-      round = round.compose(more -> claimFor(profile).map(filled -> more || filled));
-    }
-    round.onComplete(done -> {
+    claimRound().onComplete(done -> {
       dispatching = false;
       if (done.succeeded()) lastRoundMillis = System.currentTimeMillis();
       host.claimRoundDone();
@@ -102,18 +100,28 @@ public final class Dispatcher {
     });
   }
 
-  /** Claims for one profile; true when the claim came back full and the profile still has free slots. */
-  private Future<Boolean> claimFor(ProfileConfig profile) {
-    int free = host.freeSlots(profile);
-    if (free <= 0 || host.paused(profile.name())) return Future.succeededFuture(false);
-    int wanted = Math.min(free, config.dispatch().batchSize());
-    return store.claim(profile.name(), wanted, config.dispatch().leaseTtl()).map(tasks -> {
-      launchAll(tasks, profile);
-      return tasks.size() == wanted && free > wanted;
+  /**
+   * Claims for every profile with free slots in one query; true when some profile got all it asked for
+   * and still has free slots (so another round right away is worth it).
+   */
+  private Future<Boolean> claimRound() {
+    Map<String, Integer> wanted = new LinkedHashMap<>();
+    Map<String, Integer> free = new HashMap<>();
+    for (ProfileConfig profile : config.profiles().values()) {
+      int slots = host.freeSlots(profile);
+      if (slots <= 0 || host.paused(profile.name())) continue;
+      free.put(profile.name(), slots);
+      wanted.put(profile.name(), Math.min(slots, config.dispatch().batchSize()));
+    }
+    if (wanted.isEmpty()) return Future.succeededFuture(false);
+    return store.claim(wanted, config.dispatch().leaseTtl()).map(tasks -> {
+      Map<String, Integer> got = new HashMap<>();
+      for (Task task : tasks) {
+        host.launch(task, config.profiles().get(task.profile()));
+        got.merge(task.profile(), 1, Integer::sum);
+      }
+      return wanted.entrySet().stream().anyMatch(w ->
+          got.getOrDefault(w.getKey(), 0).equals(w.getValue()) && free.get(w.getKey()) > w.getValue());
     });
-  }
-
-  private void launchAll(List<Task> tasks, ProfileConfig profile) {
-    for (Task task : tasks) host.launch(task, profile);
   }
 }

@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -27,9 +28,13 @@ public final class ExecutionStore {
     this.nodeId = nodeId;
   }
 
-  public Future<List<Task>> claim(String profile, int limit, Duration leaseTtl) {
+  /** Claims, in one statement, up to {@code wanted.get(p)} ready tasks of each profile {@code p}. */
+  public Future<List<Task>> claim(Map<String, Integer> wanted, Duration leaseTtl) {
+    String[] profiles = wanted.keySet().toArray(new String[0]);
+    Integer[] limits = new Integer[profiles.length];
+    for (int i = 0; i < profiles.length; i++) limits[i] = wanted.get(profiles[i]);
     return pool.preparedQuery(SqlQueries.get("TaskClaim"))
-        .execute(Tuple.of(profile, limit, nodeId, leaseTtl.toMillis()))
+        .execute(Tuple.of(profiles, limits, nodeId, leaseTtl.toMillis()))
         .map(ExecutionStore::tasks);
   }
 

@@ -30,20 +30,47 @@ public final class TaskStore {
     return insert(pool, task);
   }
 
-  /** Inserts all tasks in one transaction: every one, or none. */
+  /**
+   * Inserts all tasks (none with an idempotency key) in one statement, so every one or none; returns
+   * them in the order given.
+   */
   public Future<List<Task>> insertAll(List<NewTask> tasks) {
-    return pool.withTransaction(conn -> {
-      List<Future<Optional<Task>>> inserts = new ArrayList<>(tasks.size());
-      for (NewTask task : tasks) {
-        inserts.add(insert(conn, task));
-      }
-      return Future.all(inserts).map(all -> {
-        List<Task> created = new ArrayList<>(tasks.size());
-        for (int i = 0; i < tasks.size(); i++) {
-          created.add(all.<Optional<Task>>resultAt(i).orElseThrow());
-        }
-        return created;
-      });
+    int n = tasks.size();
+    UUID[] ids = new UUID[n];
+    String[] names = new String[n];
+    String[] profiles = new String[n];
+    Short[] priorities = new Short[n];
+    String[] inputs = new String[n];
+    Integer[] maxAttempts = new Integer[n];
+    Long[] timeouts = new Long[n];
+    java.time.OffsetDateTime[] runAts = new java.time.OffsetDateTime[n];
+    String[] labels = new String[n];
+    String[] creators = new String[n];
+    Integer[] places = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      NewTask task = tasks.get(i);
+      if (task.idempotencyKey() != null) throw new IllegalArgumentException("a batch has no idempotency keys");
+      ids[i] = task.id();
+      names[i] = task.name();
+      profiles[i] = task.profile();
+      priorities[i] = (short) task.priority();
+      inputs[i] = task.input() == null ? null : task.input().encode();
+      maxAttempts[i] = task.maxAttempts();
+      timeouts[i] = task.timeout().toMillis();
+      runAts[i] = task.runAt();
+      var json = Rows.labelsJson(task.labels());
+      labels[i] = json == null ? null : json.encode();
+      creators[i] = task.createdBy();
+      places[i] = i;
+    }
+    Tuple params = Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(names).addArrayOfString(profiles)
+        .addArrayOfShort(priorities).addArrayOfString(inputs).addArrayOfInteger(maxAttempts)
+        .addArrayOfLong(timeouts).addArrayOfOffsetDateTime(runAts).addArrayOfString(labels)
+        .addArrayOfString(creators).addArrayOfInteger(places);
+    return pool.preparedQuery(SqlQueries.get("TaskInsertMany")).execute(params).map(rows -> {
+      List<Task> created = new ArrayList<>(n);
+      for (Row row : rows) created.add(Rows.task(row));
+      return created;
     });
   }
 
