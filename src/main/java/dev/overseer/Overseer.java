@@ -30,7 +30,10 @@ import dev.overseer.metrics.TaskCountSampler;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import dev.overseer.agent.Heartbeat;
+import dev.overseer.bus.LocalCodec;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.concurrent.atomic.AtomicLong;
 import io.vertx.pgclient.PgBuilder;
@@ -93,11 +96,14 @@ public final class Overseer implements AutoCloseable {
       OverseerMetrics metrics = new OverseerMetrics();
       HazelcastClusterManager clusterManager = config.cluster().enabled()
           ? ClusterSetup.clusterManager(config.cluster()) : null;
-      VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+      VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+          // per-message meters cost more than the heartbeats they would count; overseer_* metrics say what matters
+          .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS));
       if (clusterManager != null) options.setEventBusOptions(ClusterSetup.eventBus(config.cluster()));
       var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(metrics.registry()));
       vertx = clusterManager == null ? builder.build()
           : builder.withClusterManager(clusterManager).buildClustered().await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      vertx.eventBus().registerDefaultCodec(Heartbeat.class, new LocalCodec<>(Heartbeat.class));
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(config.db().poolSize()))
           .connectingTo(database.connectOptions())

@@ -5,6 +5,7 @@ import dev.overseer.config.ProfileConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 
@@ -20,7 +21,7 @@ public final class AgentVerticle extends VerticleBase {
   private final AgentActivity activity = new AgentActivity();
   private volatile Duration stopGrace;
   private Agent agent;
-  private long heartbeatTimer = -1;
+  private final Runnable beat = this::heartbeat;
   private boolean finished;
   private volatile Termination termination = Termination.NOTHING_TO_STOP;
 
@@ -46,11 +47,10 @@ public final class AgentVerticle extends VerticleBase {
     agent = spec.profile().kind() == ProfileConfig.Kind.PROCESS
         ? new ProcessAgent(context, processes, spec, pidFiles)
         : new BuiltinAgent(vertx, spec.profile().agent(), spec);
-    long interval = spec.profile().settings().supervisor().heartbeatInterval().toMillis();
-    heartbeatTimer = vertx.setPeriodic(interval, id -> heartbeat());
+    HeartbeatClock.join(context, heartbeatMillis(), beat);
     agent.start(activity).onComplete(ended -> {
       finished = true;
-      vertx.cancelTimer(heartbeatTimer);
+      HeartbeatClock.leave(context, heartbeatMillis(), beat);
       AgentOutcome outcome = ended.succeeded() ? ended.result()
           : AgentOutcome.failure("agent-crashed", String.valueOf(ended.cause()), true, null);
       vertx.eventBus().send(Addresses.AGENT_FINISHED, finishedMessage(outcome));
@@ -61,23 +61,21 @@ public final class AgentVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(heartbeatTimer);
+    HeartbeatClock.leave(context, heartbeatMillis(), beat);
     if (agent == null) return Future.succeededFuture();
     return agent.terminate(finished ? Duration.ZERO : stopGrace).onSuccess(t -> termination = t);
   }
 
+  private long heartbeatMillis() {
+    return spec.profile().settings().supervisor().heartbeatInterval().toMillis();
+  }
+
   private void heartbeat() {
     if (finished || activity.silent()) return;
-    AgentActivity.Progress progress = activity.progress();
-    JsonObject beat = new JsonObject()
-        .put("taskId", spec.taskId().toString())
-        .put("attempt", spec.attempt())
-        .put("pid", agent.pid())
-        .put("pidStartedAt", agent.processStartMillis())
-        .put("lastActivity", activity.lastActivityMillis());
-    if (progress != null) beat.put("percent", progress.percent()).put("message", progress.message());
-    putLines(beat);
-    vertx.eventBus().send(Addresses.AGENT_HEARTBEAT, beat);
+    AgentActivity.Drained drained = activity.drain();
+    vertx.eventBus().send(Addresses.AGENT_HEARTBEAT, new Heartbeat(spec.taskId(), spec.attempt(), agent.pid(),
+        agent.processStartMillis(), activity.lastActivityMillis(), activity.progress(), lines(drained),
+        drained.dropped()));
   }
 
   private JsonObject finishedMessage(AgentOutcome outcome) {
@@ -96,11 +94,17 @@ public final class AgentVerticle extends VerticleBase {
   /** Hands the lines logged since the last message to the supervisor, which stores them. */
   private void putLines(JsonObject message) {
     AgentActivity.Drained drained = activity.drain();
-    if (drained.lines().isEmpty() && drained.dropped() == 0) return;
-    io.vertx.core.json.JsonArray lines = new io.vertx.core.json.JsonArray();
+    JsonArray lines = lines(drained);
+    if (lines != null) message.put("lines", lines).put("droppedLines", drained.dropped());
+  }
+
+  /** The drained lines as the supervisor stores them ([stream, level, message] each); null when none. */
+  private static JsonArray lines(AgentActivity.Drained drained) {
+    if (drained.lines().isEmpty() && drained.dropped() == 0) return null;
+    JsonArray lines = new JsonArray();
     for (AgentActivity.LogLine line : drained.lines()) {
-      lines.add(new io.vertx.core.json.JsonArray().add(line.stream()).add(line.level()).add(line.message()));
+      lines.add(new JsonArray().add(line.stream()).add(line.level()).add(line.message()));
     }
-    message.put("lines", lines).put("droppedLines", drained.dropped());
+    return lines;
   }
 }
