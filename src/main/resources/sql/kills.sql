@@ -53,6 +53,7 @@ VALUES ($1, 'kill.requested', $2, jsonb_build_object('reason', $3, 'priorState',
 -- name: KillFinish
 -- Ends a kill of a running attempt. Guarded: the task is still running this attempt on this node ($5),
 -- so a kill racing the task's own completion ends in exactly one terminal state, and the receipt says which.
+-- $6: when the agent's last process was seen gone (null: now).
 WITH killed AS (
   UPDATE tasks
   SET state = 'killed', finished_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
@@ -65,7 +66,7 @@ WITH killed AS (
   SELECT state FROM tasks WHERE id = $1 AND attempt = $2 AND state <> 'running'
 ), receipt AS (
   UPDATE kills
-  SET signalled_at = $3, forced = $4, stopped_at = now(),
+  SET signalled_at = $3, forced = $4, stopped_at = COALESCE($6::timestamptz, now()),
       outcome = CASE WHEN EXISTS (SELECT 1 FROM killed) THEN 'killed' ELSE 'already-finished' END
   WHERE task_id = $1 AND attempt = $2 AND outcome IS NULL
     AND (EXISTS (SELECT 1 FROM killed) OR EXISTS (SELECT 1 FROM finished))

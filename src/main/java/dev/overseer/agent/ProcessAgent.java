@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,9 @@ final class ProcessAgent implements Agent {
   static final int MAX_LINE_BYTES = 64 * 1024;
   /** After the process exits, how long its stdout may stay open (held by a grandchild) before we stop reading. */
   private static final long OUTPUT_DRAIN_MILLIS = 2000;
+  /** How often a stop looks whether the agent's processes are gone: during the grace, and after SIGKILL. */
+  private static final long GRACE_POLL_MILLIS = 20;
+  private static final long KILL_POLL_MILLIS = 5;
   private static final List<String> INHERITED_ENV = List.of("PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR");
 
   private final Context context;
@@ -216,32 +220,39 @@ final class ProcessAgent implements Agent {
     Set<Long> members = ProcessTree.members(leader);
     boolean forced = false;
     java.time.Instant signalledAt = null;
+    java.time.Instant stoppedAt = null;
     if (!members.isEmpty()) {
       signalledAt = java.time.Instant.now();
       ProcessTree.signal(members, false);
-      members = awaitGone(leader, members, System.nanoTime() + grace.toNanos());
+      members = awaitGone(leader, members, System.nanoTime() + grace.toNanos(), GRACE_POLL_MILLIS);
       long killDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (!members.isEmpty() && System.nanoTime() < killDeadline) {
         forced = true;
         ProcessTree.signal(members, true);
-        members = awaitGone(leader, members, System.nanoTime() + Duration.ofMillis(500).toNanos());
+        // SIGKILL takes effect at once: look again soon, so the receipt says so soon
+        members = awaitGone(leader, members, System.nanoTime() + Duration.ofMillis(500).toNanos(), KILL_POLL_MILLIS);
       }
       if (!members.isEmpty()) log.error("agent {} processes {} survived SIGKILL", spec.key(), members);
+      else stoppedAt = java.time.Instant.now();
     }
     pidFiles.remove(spec);
     removeWorkdir();
-    return new Termination(signalledAt, forced);
+    return new Termination(signalledAt, forced, stoppedAt);
   }
 
   /** Waits until the tree is gone or the deadline passes; returns who is left. */
-  private static Set<Long> awaitGone(long leader, Set<Long> members, long deadline) throws InterruptedException {
+  private static Set<Long> awaitGone(long leader, Set<Long> members, long deadline, long pollMillis)
+      throws InterruptedException {
     Set<Long> alive = new java.util.TreeSet<>(members);
     int round = 0;
-    while (System.nanoTime() < deadline) {
+    long rescanEvery = Math.max(1, 200 / pollMillis);
+    while (true) {
       alive.removeIf(pid -> !ProcessTree.isRunning(pid));
-      if (++round % 10 == 0) alive.addAll(ProcessTree.members(leader)); // forked meanwhile?
+      if (++round % rescanEvery == 0) alive.addAll(ProcessTree.members(leader)); // forked meanwhile?
       if (alive.isEmpty() && (alive = ProcessTree.members(leader)).isEmpty()) return alive;
-      Thread.sleep(20);
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (left <= 0) break;
+      Thread.sleep(Math.min(pollMillis, left)); // wake at the deadline, not up to a poll after it
     }
     alive.removeIf(pid -> !ProcessTree.isRunning(pid));
     alive.addAll(ProcessTree.members(leader));

@@ -39,10 +39,14 @@ public final class KillStore {
   }
 
   /** Ends the kill of a running attempt held by {@code nodeId}; empty when the guards refused (not its lease). */
-  public Future<Optional<KillReceipt>> finish(UUID taskId, int attempt, Instant signalledAt, boolean forced, String nodeId) {
-    return one("KillFinish", Tuple.tuple().addUUID(taskId).addInteger(attempt)
-        .addOffsetDateTime(signalledAt == null ? null : OffsetDateTime.ofInstant(signalledAt, ZoneOffset.UTC))
-        .addBoolean(forced).addString(nodeId));
+  public Future<Optional<KillReceipt>> finish(UUID taskId, int attempt, Instant signalledAt, boolean forced,
+      Instant stoppedAt, String nodeId) {
+    return one("KillFinish", Tuple.tuple().addUUID(taskId).addInteger(attempt).addOffsetDateTime(utc(signalledAt))
+        .addBoolean(forced).addString(nodeId).addOffsetDateTime(utc(stoppedAt)));
+  }
+
+  private static OffsetDateTime utc(Instant instant) {
+    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
   }
 
   /** Closes kills whose task finished by itself meanwhile; returns how many. */

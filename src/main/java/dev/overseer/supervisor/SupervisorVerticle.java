@@ -1,6 +1,8 @@
 package dev.overseer.supervisor;
 
+import dev.overseer.agent.AgentActivity;
 import dev.overseer.agent.AgentVerticle;
+import dev.overseer.agent.Heartbeat;
 import dev.overseer.agent.AttemptSpec;
 import dev.overseer.agent.PidFiles;
 import dev.overseer.agent.Termination;
@@ -93,11 +95,11 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
         metrics.agentsRunning(name, runningByProfile, counts -> counts.getOrDefault(name, 0)));
     dispatcher = new Dispatcher(vertx, store, config, this);
     telemetry = new TelemetryWriter(vertx, store, config.logs());
-    completions = new Completions(store);
+    completions = new Completions(vertx, store, log);
     vertx.eventBus().localConsumer(Addresses.KILLS_WAKE, m -> sweepKills());
     vertx.eventBus().localConsumer(Addresses.LEASES_REAP, m -> reapExpired());
     vertx.eventBus().localConsumer(Addresses.SUPERVISOR_AGENTS, m -> m.reply(agents()));
-    vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_HEARTBEAT, this::onHeartbeat);
+    vertx.eventBus().<Heartbeat>localConsumer(Addresses.AGENT_HEARTBEAT, this::onHeartbeat);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.AGENT_FINISHED, this::onFinished);
     vertx.eventBus().consumer(Addresses.PROFILES_CHANGED, m -> reloadPauses());
     return recoverPreviousLife()
@@ -114,7 +116,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
           lastCheckMillis = System.currentTimeMillis();
           telemetry.start();
           dispatcher.start();
-          sweepKills();
+          sweepKillsAndCloseFinished();
         });
   }
 
@@ -213,30 +215,27 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
 
   // ---- what agents say
 
-  private void onHeartbeat(Message<JsonObject> message) {
-    JsonObject beat = message.body();
-    RunningAttempt attempt = running.get(UUID.fromString(beat.getString("taskId")));
-    if (attempt == null || attempt.attempt() != beat.getInteger("attempt")) return;
+  private void onHeartbeat(Message<Heartbeat> message) {
+    Heartbeat beat = message.body();
+    RunningAttempt attempt = running.get(beat.taskId());
+    if (attempt == null || attempt.attempt() != beat.attempt()) return;
     attempt.lastHeartbeatMillis = System.currentTimeMillis();
-    attempt.lastActivityMillis = Math.max(attempt.lastActivityMillis, beat.getLong("lastActivity"));
-    long pid = beat.getLong("pid", -1L);
-    if (pid > 0 && attempt.pid != pid) {
-      attempt.pid = pid;
-      long startedMillis = beat.getLong("pidStartedAt", -1L);
-      store.processStarted(attempt.task.id(), attempt.attempt(), pid,
-              startedMillis > 0 ? java.time.Instant.ofEpochMilli(startedMillis) : null)
+    attempt.lastActivityMillis = Math.max(attempt.lastActivityMillis, beat.lastActivity());
+    if (beat.pid() > 0 && attempt.pid != beat.pid()) {
+      attempt.pid = beat.pid();
+      store.processStarted(attempt.task.id(), attempt.attempt(), beat.pid(),
+              beat.pidStartedAt() > 0 ? java.time.Instant.ofEpochMilli(beat.pidStartedAt()) : null)
           .onFailure(e -> log.warn("cannot record pid of {}: {}", attempt.task.id(), e.toString()));
     }
-    Integer percent = beat.getInteger("percent");
-    String text = beat.getString("message");
-    if (beat.containsKey("percent") && (!java.util.Objects.equals(percent, attempt.progressPercent)
-        || !java.util.Objects.equals(text, attempt.progressMessage))) {
-      attempt.progressPercent = percent;
-      attempt.progressMessage = text;
+    AgentActivity.Progress progress = beat.progress();
+    if (progress != null && (!java.util.Objects.equals(progress.percent(), attempt.progressPercent)
+        || !java.util.Objects.equals(progress.message(), attempt.progressMessage))) {
+      attempt.progressPercent = progress.percent();
+      attempt.progressMessage = progress.message();
       // stored in batches: a chatty agent cannot flood the database
-      telemetry.progress(attempt.task.id(), attempt.attempt(), percent, text);
+      telemetry.progress(attempt.task.id(), attempt.attempt(), progress.percent(), progress.message());
     }
-    takeLines(attempt, beat);
+    if (beat.lines() != null) telemetry.lines(attempt.log, beat.lines(), beat.droppedLines());
   }
 
   private void takeLines(RunningAttempt attempt, JsonObject message) {
@@ -291,24 +290,37 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
       }
       return;
     }
-    for (RunningAttempt attempt : List.copyOf(running.values())) {
+    List<Runnable> verdicts = new ArrayList<>(); // carried out after the walk: they change `running`
+    for (RunningAttempt attempt : running.values()) {
       if (attempt.terminating != null || attempt.deploymentId == null) continue;
-      ProfileSettings.Supervision s = attempt.profile.settings().supervisor();
-      if (now > attempt.leaseValidUntilMillis) {
-        // PostgreSQL has been out of reach for a whole lease: another node may take this task over now
+      Runnable verdict = verdict(attempt, now);
+      if (verdict != null) verdicts.add(verdict);
+    }
+    verdicts.forEach(Runnable::run);
+  }
+
+  /** What to do about an attempt now, or null while it is healthy. */
+  private Runnable verdict(RunningAttempt attempt, long now) {
+    ProfileSettings.Supervision s = attempt.profile.settings().supervisor();
+    if (now > attempt.leaseValidUntilMillis) {
+      // PostgreSQL has been out of reach for a whole lease: another node may take this task over now
+      return () -> {
         attempt.leaseLost = true;
         terminate(attempt, "lease-lost", "the lease could not be renewed before it expired");
-      } else if (now - attempt.lastHeartbeatMillis > s.heartbeatInterval().toMillis() * s.missedHeartbeatsLimit()) {
+      };
+    } else if (now - attempt.lastHeartbeatMillis > s.heartbeatInterval().toMillis() * s.missedHeartbeatsLimit()) {
+      return () -> {
         metrics.heartbeatLost();
         terminate(attempt, "heartbeat-lost", "no heartbeat for " + (now - attempt.lastHeartbeatMillis) + "ms");
-      } else if (now - attempt.lastActivityMillis > s.stallTimeout().toMillis()) {
-        terminate(attempt, "stalled", "no progress, output or heartbeat from the agent for "
-            + (now - attempt.lastActivityMillis) + "ms");
-      } else if (now - attempt.startedMillis > attempt.task.timeout().toMillis()) {
-        terminate(attempt, "timeout", "the attempt ran longer than its timeout of "
-            + dev.overseer.config.Durations.format(attempt.task.timeout()));
-      }
+      };
+    } else if (now - attempt.lastActivityMillis > s.stallTimeout().toMillis()) {
+      return () -> terminate(attempt, "stalled", "no progress, output or heartbeat from the agent for "
+          + (now - attempt.lastActivityMillis) + "ms");
+    } else if (now - attempt.startedMillis > attempt.task.timeout().toMillis()) {
+      return () -> terminate(attempt, "timeout", "the attempt ran longer than its timeout of "
+          + dev.overseer.config.Durations.format(attempt.task.timeout()));
     }
+    return null;
   }
 
   /** Stops an attempt the supervisor gave up on, then records the failure through the retry policy. */
@@ -342,13 +354,22 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     });
   }
 
-  /** Carries out every kill under way of an attempt this node holds. Also runs on every lease renewal. */
+  /** Carries out every kill under way of an attempt this node holds, at once (a NOTIFY, a local wake). */
   private void sweepKills() {
     if (stopping) return;
-    kills.closeFinished().compose(closed -> kills.pendingOfNode(nodeId)).onSuccess(pending -> {
+    kills.pendingOfNode(nodeId).onSuccess(pending -> {
       killFailures.succeeded();
       pending.forEach(this::carryOut);
     }).onFailure(killFailures::failed);
+  }
+
+  /**
+   * On every lease renewal: first closes kills whose task finished by itself in the same instant, then
+   * sweeps, in case a NOTIFY was missed.
+   */
+  private void sweepKillsAndCloseFinished() {
+    if (stopping) return;
+    kills.closeFinished().onComplete(closed -> sweepKills());
   }
 
   private void carryOut(KillReceipt kill) {
@@ -378,7 +399,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   }
 
   private Future<?> finishKill(UUID taskId, int attempt, Termination termination) {
-    return kills.finish(taskId, attempt, termination.signalledAt(), termination.forced(), nodeId)
+    return kills.finish(taskId, attempt, termination.signalledAt(), termination.forced(), termination.stoppedAt(), nodeId)
         .onSuccess(receipt -> receipt.filter(r -> KillReceipt.KILLED.equals(r.outcome()))
             .ifPresent(r -> metrics.kill(Boolean.TRUE.equals(r.forced()))))
         .onSuccess(receipt -> receipt.ifPresent(r -> log.info("kill of {} attempt {}: {}{}", taskId, attempt, r.outcome(),
@@ -439,7 +460,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   // ---- leases
 
   private void renewLeases() {
-    sweepKills(); // in case a NOTIFY was missed
+    sweepKillsAndCloseFinished();
     if (running.isEmpty()) return;
     List<UUID> ids = new ArrayList<>(running.keySet());
     long renewedAt = System.currentTimeMillis();
@@ -501,10 +522,10 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   /** Stops the attempt's agent (grace, then SIGKILL); a second call joins the first. */
   private Future<Void> undeploy(RunningAttempt attempt) {
     if (attempt.stopping != null) return attempt.stopping;
-    if (attempt.deploymentId == null || !vertx.deploymentIDs().contains(attempt.deploymentId)) {
-      return Future.succeededFuture();
-    }
-    attempt.stopping = vertx.undeploy(attempt.deploymentId);
+    if (attempt.deploymentId == null) return Future.succeededFuture();
+    // Vert.x has undeployed it already only when it is shutting down; that is as good as done. (Asking
+    // vertx.deploymentIDs() first would copy every deployment: quadratic with thousands of agents.)
+    attempt.stopping = vertx.undeploy(attempt.deploymentId).recover(e -> Future.succeededFuture());
     return attempt.stopping;
   }
 
