@@ -24,7 +24,9 @@ WITH wanted AS (
       lease_expires_at = now() + $4 * interval '1 millisecond',
       started_at = COALESCE(t.started_at, now()), updated_at = now(), version = t.version + 1,
       progress_percent = NULL, progress_message = NULL
-  FROM ready WHERE t.id = ready.id
+  -- by primary key: a join on ready made the planner, which cannot know how few rows LIMIT w.n leaves,
+  -- hash the whole table on every claim
+  WHERE t.id = ANY (ARRAY(SELECT id FROM ready))
   RETURNING t.*
 ), attempts AS (
   INSERT INTO task_attempts (task_id, attempt, node_id) SELECT id, attempt, $3 FROM claimed
@@ -52,8 +54,9 @@ WITH input AS (
       lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
   FROM input i
   WHERE t.id = i.id AND t.attempt = i.attempt AND t.state = 'running'
-    -- rows are locked in id order, as LeasesRenew does: two batches over the same tasks cannot deadlock
-    AND t.id IN (SELECT id FROM tasks WHERE id = ANY($1) ORDER BY id FOR UPDATE)
+    -- rows are locked in id order, as LeasesRenew does: two batches over the same tasks cannot deadlock.
+    -- ARRAY(...) is computed once, before the update touches a row (an IN became a per-row rescan).
+    AND t.id = ANY (ARRAY(SELECT id FROM tasks WHERE id = ANY($1) ORDER BY id FOR UPDATE))
   RETURNING t.id, t.attempt
 ), attempts AS (
   UPDATE task_attempts a SET finished_at = now(), outcome = 'succeeded'
@@ -117,7 +120,7 @@ SELECT * FROM done
 -- name: LeasesRenew
 -- Rows are locked in id order, as AttemptsSucceeded does (otherwise the two deadlock under load).
 UPDATE tasks SET lease_expires_at = now() + $2 * interval '1 millisecond'
-WHERE id IN (SELECT id FROM tasks WHERE lease_owner = $1 AND state = 'running' AND id = ANY($3) ORDER BY id FOR UPDATE)
+WHERE id = ANY (ARRAY(SELECT id FROM tasks WHERE lease_owner = $1 AND state = 'running' AND id = ANY($3) ORDER BY id FOR UPDATE))
 RETURNING id
 
 -- name: ReaperLock
