@@ -23,6 +23,11 @@ public final class Addresses {
   public static final String LEASES_REAP = "overseer.leases.reap";
   /** Asks the local supervisor to look for kills under way of the attempts it runs. */
   public static final String KILLS_WAKE = "overseer.kills.wake";
+  /**
+   * Tells the local event hub that this node just committed events (tasks created, claimed or ended), so
+   * it numbers and streams them now instead of at its next poll.
+   */
+  public static final String EVENTS_WAKE = "overseer.events.wake";
   /** Asks the local dispatcher to claim work now (a task was retried, a profile resumed). */
   public static final String DISPATCH_WAKE = "overseer.dispatch.wake";
 }

@@ -34,6 +34,7 @@ public final class EventHub {
   private final Set<StreamCursor> cursors = new HashSet<>();
   private long timer = -1;
   private boolean ticking;
+  private boolean wokenWhileTicking;
   private boolean stopped;
 
   private final java.util.function.BooleanSupplier publishes;
@@ -46,6 +47,7 @@ public final class EventHub {
   }
 
   public void start() {
+    vertx.eventBus().localConsumer(Addresses.EVENTS_WAKE, m -> wake());
     vertx.eventBus().<String>consumer(Addresses.TOKEN_REVOKED, m -> {
       for (StreamCursor cursor : List.copyOf(cursors)) {
         if (cursor.actor().equals(m.body())) cursor.revoke();
@@ -95,6 +97,18 @@ public final class EventHub {
     return ring[(int) ((position + 1) % RING_SIZE)];
   }
 
+  /** New events were committed here: look now if idle; a tick under way is followed by another soon. */
+  private void wake() {
+    if (stopped || ringLast < 0) return;
+    if (ticking) {
+      wokenWhileTicking = true;
+    } else if (timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+      tick();
+    }
+  }
+
   private void schedule(long delay) {
     if (stopped) return;
     timer = delay == 0 ? -1 : vertx.setTimer(delay, id -> tick());
@@ -113,7 +127,9 @@ public final class EventHub {
           ticking = false;
           if (done.failed()) failures.failed(done.cause());
           else failures.succeeded();
-          schedule(done.succeeded() && done.result() ? BUSY_MILLIS : IDLE_MILLIS);
+          boolean busy = done.succeeded() && (done.result() || wokenWhileTicking);
+          wokenWhileTicking = false;
+          schedule(busy ? BUSY_MILLIS : IDLE_MILLIS);
         });
   }
 

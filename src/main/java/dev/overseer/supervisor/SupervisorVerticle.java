@@ -173,6 +173,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
 
   @Override
   public void claimRoundDone() {
+    eventsWritten();
     if (killSweepAfterClaim) {
       killSweepAfterClaim = false;
       sweepKills();
@@ -344,7 +345,10 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
 
   private Future<Void> listen() {
     subscriber = PgSubscriber.subscriber(vertx, listenOn).reconnectPolicy(retries -> 1000L);
-    subscriber.channel(Dispatcher.CHANNEL).handler(payload -> dispatcher.wake());
+    subscriber.channel(Dispatcher.CHANNEL).handler(payload -> {
+      dispatcher.wake();
+      eventsWritten(); // tasks were created (here or elsewhere): their events can be streamed
+    });
     subscriber.channel(KILLS_CHANNEL).handler(taskId -> sweepKills());
     // after a reconnect, notifications sent meanwhile are lost: look for kills and work at once
     subscriber.closeHandler(v -> log.warn("lost the LISTEN connection; reconnecting"));
@@ -431,7 +435,13 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     recorded.onComplete(done -> afterRecord(attempt, done.succeeded() ? done.result().isPresent() : null, done.cause()));
   }
 
+  /** Tells the event hub that events were committed, so the stream shows them without waiting for its poll. */
+  private void eventsWritten() {
+    vertx.eventBus().send(Addresses.EVENTS_WAKE, null);
+  }
+
   private void afterRecord(RunningAttempt attempt, Boolean applied, Throwable failure) {
+    if (failure == null) eventsWritten();
     if (failure != null) {
       log.error("cannot record the end of {} attempt {}; its lease will expire and it will be retried",
           attempt.task.id(), attempt.attempt(), failure);
