@@ -3,6 +3,7 @@ package dev.overseer.supervisor;
 import dev.overseer.store.ExecutionStore;
 import dev.overseer.store.QuietFailures;
 import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgException;
 import org.slf4j.Logger;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -56,7 +57,7 @@ final class Completions {
     }
     writing = true;
     store.succeeded(batch.stream().map(Pending::success).toList()).onComplete(done -> {
-      if (done.failed()) {
+      if (done.failed() && worthRetrying(done.cause())) {
         failures.failed(done.cause());
         waiting.addAll(0, batch); // first in line again, after a pause
         vertx.setTimer(retryMillis, id -> writeWaiting());
@@ -66,8 +67,23 @@ final class Completions {
       failures.succeeded();
       retryMillis = FIRST_RETRY_MILLIS;
       writing = false;
-      for (Pending p : batch) p.applied().complete(done.result().contains(p.success().taskId()));
+      for (Pending p : batch) {
+        // a batch PostgreSQL refuses for its content would be refused again: its attempts are left to
+        // their leases, and the successes behind it go on
+        if (done.failed()) p.applied().fail(done.cause());
+        else p.applied().complete(done.result().contains(p.success().taskId()));
+      }
       if (!waiting.isEmpty()) writeWaiting();
     });
+  }
+
+  /**
+   * Whether trying the same write again may work: the connection or the server failed (no SQLSTATE, or
+   * class 08 connection, 40 rollback such as a deadlock victim, 53 resources, 57 operator intervention).
+   */
+  static boolean worthRetrying(Throwable cause) {
+    if (!(cause instanceof PgException pg) || pg.getSqlState() == null) return true;
+    String sqlClass = pg.getSqlState().substring(0, Math.min(2, pg.getSqlState().length()));
+    return List.of("08", "40", "53", "57").contains(sqlClass);
   }
 }
