@@ -27,7 +27,8 @@ First come the environment lines: cores, java, postgres_version, postgres_fsync,
 postgres_synchronous_commit, postgres_shared_buffers, db (embedded or external), host_loadavg (other
 work on the machine skews every figure), mode, heartbeat_interval_ms, missed_heartbeats_limit,
 lease_ttl_s. Extra figures: first_completion_server_ms (created_at -> finished_at),
-heartbeat_detection_ms_p50, kill_receipts_without_signal, crash_restart_ready_s, crash_interrupted.
+heartbeat_detection_ms_p50, kill_receipts_without_signal, crash_resumed_s (restart -> every attempt the
+crash cut off running again), crash_restart_ready_s, crash_interrupted.
 A figure that cannot be measured prints "unsupported" (the reason goes to stderr).
 
 environment:

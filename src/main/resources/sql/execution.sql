@@ -146,7 +146,8 @@ WITH lost AS (
       escalation = CASE WHEN lost.kill_pending OR t.attempt < t.max_attempts THEN NULL ELSE jsonb_build_object(
         'reason', 'attempts-exhausted', 'attempts', t.attempt, 'lastError', 'lease expired on node ' || t.lease_owner) END,
       finished_at = CASE WHEN lost.kill_pending OR t.attempt >= t.max_attempts THEN now() ELSE NULL END,
-      run_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
+      -- run_at stays: work a crash interrupted keeps its place in line, ahead of what arrived later
+      updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
   FROM lost WHERE t.id = lost.id
   RETURNING t.*, lost.previous_owner
 ), attempts AS (
@@ -232,7 +233,7 @@ UPDATE outbox SET last_error = $2, next_attempt_at = now() + $3 * interval '1 mi
 -- number (the fencing token) but is not charged against the task's attempt budget.
 WITH released AS (
   UPDATE tasks
-  SET state = 'retrying', run_at = now(), max_attempts = GREATEST(max_attempts, attempt + 1),
+  SET state = 'retrying', max_attempts = GREATEST(max_attempts, attempt + 1), -- run_at stays: first in line
       updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, version = version + 1
   WHERE lease_owner = $1 AND state = 'running'
     -- a task being killed keeps its lease: the next start of this node (or a reaper) ends it killed
