@@ -53,7 +53,7 @@ public final class AgentVerticle extends VerticleBase {
       HeartbeatClock.leave(context, heartbeatMillis(), beat);
       AgentOutcome outcome = ended.succeeded() ? ended.result()
           : AgentOutcome.failure("agent-crashed", String.valueOf(ended.cause()), true, null);
-      vertx.eventBus().send(Addresses.AGENT_FINISHED, finishedMessage(outcome));
+      vertx.eventBus().send(Addresses.AGENT_FINISHED, finishedMessage(outcome), Addresses.NODE_LOCAL);
     });
     // Deployment completes at once: the agent runs on, and its start-up failure arrives as an outcome.
     return Future.succeededFuture();
@@ -75,7 +75,7 @@ public final class AgentVerticle extends VerticleBase {
     AgentActivity.Drained drained = activity.drain();
     vertx.eventBus().send(Addresses.AGENT_HEARTBEAT, new Heartbeat(spec.taskId(), spec.attempt(), agent.pid(),
         agent.processStartMillis(), activity.lastActivityMillis(), activity.progress(), lines(drained),
-        drained.dropped()));
+        drained.dropped()), Addresses.NODE_LOCAL);
   }
 
   private JsonObject finishedMessage(AgentOutcome outcome) {

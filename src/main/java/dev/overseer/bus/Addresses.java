@@ -1,8 +1,16 @@
 package dev.overseer.bus;
 
+import io.vertx.core.eventbus.DeliveryOptions;
+
 /** Every event-bus address Overseer uses, in one place: {@code overseer.<area>.<verb>}. */
 public final class Addresses {
   private Addresses() {}
+
+  /**
+   * For messages to a node-local address: delivered here without asking the cluster who listens (in a
+   * cluster, a plain send consults the cluster's subscriptions first). Never modified.
+   */
+  public static final DeliveryOptions NODE_LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   /**
    * Published: every positioned event, as the stream sends it (JSON with {@code position}, {@code type},

@@ -75,7 +75,7 @@ public final class NodePresence extends VerticleBase {
     nodes.expireLeasesIfSilent(clusterNodeId, SILENT_FOR).onComplete(done -> {
       if (done.succeeded() && done.result() > 0) {
         log.warn("ended {} leases of departed member {}; reaping them now", done.result(), clusterNodeId);
-        vertx.eventBus().send(Addresses.LEASES_REAP, null);
+        vertx.eventBus().send(Addresses.LEASES_REAP, null, Addresses.NODE_LOCAL);
       } else if (tries > 1) {
         vertx.setTimer(HEARTBEAT_MILLIS, id -> confirmAndExpire(clusterNodeId, tries - 1));
       }

@@ -437,7 +437,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
 
   /** Tells the event hub that events were committed, so the stream shows them without waiting for its poll. */
   private void eventsWritten() {
-    vertx.eventBus().send(Addresses.EVENTS_WAKE, null);
+    vertx.eventBus().send(Addresses.EVENTS_WAKE, null, Addresses.NODE_LOCAL);
   }
 
   private void afterRecord(RunningAttempt attempt, Boolean applied, Throwable failure) {
