@@ -71,6 +71,8 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   private boolean stopping;
   /** A kill arrived while a claim round was under way: look again once its tasks are launched. */
   private boolean killSweepAfterClaim;
+  private boolean sweeping;
+  private boolean sweepAgain;
   /** Kills whose agent stopped here and whose receipt is being written: a sweep meanwhile must not end them again. */
   private final Set<UUID> killsFinishing = new HashSet<>();
   private final QuietFailures renewFailures = new QuietFailures(log, "renew leases");
@@ -358,13 +360,30 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     });
   }
 
-  /** Carries out every kill under way of an attempt this node holds, at once (a NOTIFY, a local wake). */
+  /**
+   * Carries out every kill under way of an attempt this node holds, at once (a NOTIFY, a local wake).
+   * One sweep at a time: the requests that arrive during one (a kill-all sends thousands) make one more.
+   */
   private void sweepKills() {
     if (stopping) return;
-    kills.pendingOfNode(nodeId).onSuccess(pending -> {
-      killFailures.succeeded();
-      pending.forEach(this::carryOut);
-    }).onFailure(killFailures::failed);
+    if (sweeping) {
+      sweepAgain = true;
+      return;
+    }
+    sweeping = true;
+    kills.pendingOfNode(nodeId).onComplete(pending -> {
+      sweeping = false;
+      if (pending.succeeded()) {
+        killFailures.succeeded();
+        pending.result().forEach(this::carryOut);
+      } else {
+        killFailures.failed(pending.cause());
+      }
+      if (sweepAgain) {
+        sweepAgain = false;
+        sweepKills();
+      }
+    });
   }
 
   /**
