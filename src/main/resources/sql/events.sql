@@ -37,8 +37,8 @@ SELECT COALESCE((SELECT last_position FROM moved), (SELECT last_position FROM st
 -- name: EventsAfter
 -- Positioned events after $1 and at most $6 positions further, optionally of one task ($2), one profile
 -- ($3), some types ($4), at most $5 of them, with how far the page looked on every row (one row with a
--- null position when nothing matched): the head, or $1 + $6 when the head (newest) is further. A reader that got
--- fewer than $5 events has seen everything up to there. The window keeps a page's cost bounded by its
+-- null position when nothing matched): the head, or $1 + $6 when the head (newest) is further. A
+-- reader that got fewer than $5 events has seen everything up to there. The window keeps a page's cost bounded by its
 -- size however far behind the reader is (positions are dense, so an unfiltered page of $5 needs $6 = $5).
 WITH bound AS (SELECT LEAST(last_position, $1::bigint + $6::bigint) AS head, last_position AS newest FROM event_sequencer)
 SELECT bound.head, bound.newest, ev.*

@@ -73,8 +73,9 @@ final class BuiltinAgent implements Agent {
   public Future<Termination> terminate(Duration grace) {
     if (timer >= 0) vertx.cancelTimer(timer);
     if (endTimer >= 0) vertx.cancelTimer(endTimer);
+    java.time.Instant now = java.time.Instant.now(); // nothing to wait for: signalled and stopped at once
     return Future.succeededFuture(outcome.future().isComplete()
-        ? Termination.NOTHING_TO_STOP : new Termination(java.time.Instant.now(), false, java.time.Instant.now()));
+        ? Termination.NOTHING_TO_STOP : new Termination(now, false, now));
   }
 
   @Override

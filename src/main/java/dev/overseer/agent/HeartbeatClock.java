@@ -23,20 +23,15 @@ final class HeartbeatClock {
 
   private static final Map<Key, HeartbeatClock> CLOCKS = new ConcurrentHashMap<>();
 
-  private final Key key;
   /** Each agent's context and the heartbeat to run on it. */
   private final Map<Runnable, ContextInternal> beats = new LinkedHashMap<>();
   private ScheduledFuture<?> tick;
-
-  private HeartbeatClock(Key key) {
-    this.key = key;
-  }
 
   /** Runs {@code beat} on {@code context} every {@code intervalMillis} until {@link #leave}. Call on that context. */
   static void join(Context context, long intervalMillis, Runnable beat) {
     ContextInternal ctx = (ContextInternal) context;
     Key key = new Key(ctx.nettyEventLoop(), intervalMillis);
-    HeartbeatClock clock = CLOCKS.computeIfAbsent(key, HeartbeatClock::new);
+    HeartbeatClock clock = CLOCKS.computeIfAbsent(key, k -> new HeartbeatClock());
     clock.beats.put(beat, ctx);
     if (clock.tick == null) {
       clock.tick = key.loop().scheduleAtFixedRate(clock::beatAll, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);

@@ -47,9 +47,7 @@ public final class EventStore {
    * pays per page, not per backlog; {@link Page#reached()} says where to go on from.
    */
   public Future<Page> after(long position, StreamFilter filter, int limit) {
-    boolean unfiltered = filter.taskId() == null && filter.profile() == null
-        && (filter.types() == null || filter.types().isEmpty());
-    int window = unfiltered ? limit : Math.max(limit, FILTERED_WINDOW);
+    int window = filter.matchesAll() ? limit : Math.max(limit, FILTERED_WINDOW);
     Tuple params = Tuple.tuple().addLong(position).addUUID(filter.taskId()).addString(filter.profile())
         .addArrayOfString(filter.exactTypes()).addInteger(limit).addLong((long) window);
     return pool.preparedQuery(SqlQueries.get("EventsAfter")).execute(params)

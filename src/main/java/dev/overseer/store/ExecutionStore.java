@@ -8,8 +8,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -40,7 +38,7 @@ public final class ExecutionStore {
 
   public Future<Void> processStarted(UUID taskId, int attempt, long pid, java.time.Instant startedAt) {
     return pool.preparedQuery(SqlQueries.get("AttemptProcessStarted"))
-        .execute(Tuple.of(taskId, attempt, pid, startedAt == null ? null : OffsetDateTime.ofInstant(startedAt, ZoneOffset.UTC)))
+        .execute(Tuple.of(taskId, attempt, pid, Rows.utc(startedAt)))
         .mapEmpty();
   }
 

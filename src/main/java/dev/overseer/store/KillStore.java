@@ -9,8 +9,6 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -41,12 +39,8 @@ public final class KillStore {
   /** Ends the kill of a running attempt held by {@code nodeId}; empty when the guards refused (not its lease). */
   public Future<Optional<KillReceipt>> finish(UUID taskId, int attempt, Instant signalledAt, boolean forced,
       Instant stoppedAt, String nodeId) {
-    return one("KillFinish", Tuple.tuple().addUUID(taskId).addInteger(attempt).addOffsetDateTime(utc(signalledAt))
-        .addBoolean(forced).addString(nodeId).addOffsetDateTime(utc(stoppedAt)));
-  }
-
-  private static OffsetDateTime utc(Instant instant) {
-    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    return one("KillFinish", Tuple.tuple().addUUID(taskId).addInteger(attempt).addOffsetDateTime(Rows.utc(signalledAt))
+        .addBoolean(forced).addString(nodeId).addOffsetDateTime(Rows.utc(stoppedAt)));
   }
 
   /** Closes kills whose task finished by itself meanwhile; returns how many. */

@@ -57,6 +57,11 @@ final class Rows {
     return value == io.vertx.sqlclient.Tuple.JSON_NULL ? null : value;
   }
 
+  /** An instant as the timestamptz parameter the pg client takes; null stays null. */
+  static java.time.OffsetDateTime utc(java.time.Instant instant) {
+    return instant == null ? null : java.time.OffsetDateTime.ofInstant(instant, java.time.ZoneOffset.UTC);
+  }
+
   static JsonObject labelsJson(Map<String, String> labels) {
     return labels == null ? null : new JsonObject(new LinkedHashMap<>(labels));
   }

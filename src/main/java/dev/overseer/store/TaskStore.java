@@ -10,7 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +26,20 @@ public final class TaskStore {
 
   /** Inserts the task; empty when its idempotency key was already used by the same creator. */
   public Future<Optional<Task>> insert(NewTask task) {
-    return insert(pool, task);
+    Tuple params = Tuple.tuple()
+        .addUUID(task.id())
+        .addString(task.name())
+        .addString(task.profile())
+        .addShort((short) task.priority())
+        .addValue(task.input())
+        .addInteger(task.maxAttempts())
+        .addLong(task.timeout().toMillis())
+        .addOffsetDateTime(task.runAt())
+        .addValue(Rows.labelsJson(task.labels()))
+        .addString(task.createdBy())
+        .addString(task.idempotencyKey())
+        .addString(task.requestHash());
+    return pool.preparedQuery(SqlQueries.get("TaskInsert")).execute(params).map(TaskStore::first);
   }
 
   /**
@@ -166,22 +178,6 @@ public final class TaskStore {
   /** A stored log line; line 0 notes lines dropped to keep the attempt's log within its bounds. */
   public record LogLine(long line, java.time.OffsetDateTime at, String stream, String level, String message) {}
 
-  private static Future<Optional<Task>> insert(SqlClient client, NewTask task) {
-    Tuple params = Tuple.tuple()
-        .addUUID(task.id())
-        .addString(task.name())
-        .addString(task.profile())
-        .addShort((short) task.priority())
-        .addValue(task.input())
-        .addInteger(task.maxAttempts())
-        .addLong(task.timeout().toMillis())
-        .addOffsetDateTime(task.runAt())
-        .addValue(Rows.labelsJson(task.labels()))
-        .addString(task.createdBy())
-        .addString(task.idempotencyKey())
-        .addString(task.requestHash());
-    return client.preparedQuery(SqlQueries.get("TaskInsert")).execute(params).map(TaskStore::first);
-  }
 
   private static Optional<Task> first(RowSet<Row> rows) {
     var it = rows.iterator();

@@ -11,6 +11,11 @@ import java.util.UUID;
 public record StreamFilter(UUID taskId, String profile, Set<String> types) {
   public static final StreamFilter ALL = new StreamFilter(null, null, null);
 
+  /** Whether every event matches. */
+  public boolean matchesAll() {
+    return taskId == null && profile == null && (types == null || types.isEmpty());
+  }
+
   public boolean matches(StreamEvent e) {
     if (taskId != null && !taskId.equals(e.taskId())) return false;
     if (profile != null && !profile.equals(e.profile())) return false;

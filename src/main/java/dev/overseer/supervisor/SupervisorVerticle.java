@@ -460,12 +460,14 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   }
 
   private void afterRecord(RunningAttempt attempt, Boolean applied, Throwable failure) {
-    if (failure == null) eventsWritten();
     if (failure != null) {
       log.error("cannot record the end of {} attempt {}; its lease will expire and it will be retried",
           attempt.task.id(), attempt.attempt(), failure);
-    } else if (!applied) {
-      log.info("{} attempt {} was fenced off: its lease had passed to another attempt", attempt.task.id(), attempt.attempt());
+    } else {
+      eventsWritten();
+      if (!applied) {
+        log.info("{} attempt {} was fenced off: its lease had passed to another attempt", attempt.task.id(), attempt.attempt());
+      }
     }
     dispatcher.wake();
   }
