@@ -229,38 +229,43 @@ class TwoNodesIT {
 
   // ---- the database, behind the API's back
 
-  private static Map<String, Long> query(String dbUrl, String sql, String param) throws Exception {
-    Map<String, Long> out = new TreeMap<>();
-    try (Connection c = TestDatabases.connect(dbUrl); PreparedStatement s = c.prepareStatement(sql)) {
-      s.setString(1, param);
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
-      }
-    }
-    return out;
+  private static Map<String, Long> query(String dbUrl, String sql, String param) {
+    return select(dbUrl, sql, param, rs -> {
+      Map<String, Long> out = new TreeMap<>();
+      while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
+      return out;
+    });
   }
 
   private static long count(String dbUrl, String sql, String param) {
+    return select(dbUrl, sql, param, rs -> {
+      rs.next();
+      return rs.getLong(1);
+    });
+  }
+
+  private static Map<String, Timestamp> leases(String dbUrl, String sql, String param) {
+    return select(dbUrl, sql, param, rs -> {
+      Map<String, Timestamp> out = new HashMap<>();
+      while (rs.next()) out.put(rs.getString(1), rs.getTimestamp(2));
+      return out;
+    });
+  }
+
+  private interface Reader<T> {
+    T read(ResultSet rs) throws Exception;
+  }
+
+  /** Runs a query with one string parameter and reads its result. */
+  private static <T> T select(String dbUrl, String sql, String param, Reader<T> reader) {
     try (Connection c = TestDatabases.connect(dbUrl); PreparedStatement s = c.prepareStatement(sql)) {
       s.setString(1, param);
       try (ResultSet rs = s.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
+        return reader.read(rs);
       }
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static Map<String, Timestamp> leases(String dbUrl, String sql, String param) throws Exception {
-    Map<String, Timestamp> out = new HashMap<>();
-    try (Connection c = TestDatabases.connect(dbUrl); PreparedStatement s = c.prepareStatement(sql)) {
-      s.setString(1, param);
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) out.put(rs.getString(1), rs.getTimestamp(2));
-      }
-    }
-    return out;
   }
 
   private static void awaitUntil(String what, Duration deadline, java.util.function.BooleanSupplier done)
