@@ -131,32 +131,37 @@ SELECT pg_try_advisory_xact_lock(7212002) AS locked
 -- $1: lease owner to recover regardless of expiry (a node recovering its own previous life), or null.
 WITH lost AS (
   SELECT id, lease_owner AS previous_owner,
-         EXISTS (SELECT 1 FROM kills k WHERE k.task_id = tasks.id AND k.attempt = tasks.attempt AND k.outcome IS NULL) AS kill_pending
+         -- a kill under way of this attempt: the state it ends the task in, and its error
+         (SELECT k.ends_as FROM kills k WHERE k.task_id = tasks.id AND k.attempt = tasks.attempt AND k.outcome IS NULL) AS kill_ends_as,
+         (SELECT k.error FROM kills k WHERE k.task_id = tasks.id AND k.attempt = tasks.attempt AND k.outcome IS NULL) AS kill_error
   FROM tasks
   WHERE state = 'running' AND (lease_expires_at < now() OR lease_owner = $1)
   ORDER BY lease_expires_at
   LIMIT 1000
   FOR UPDATE SKIP LOCKED
 ), moved AS (
-  -- a kill under way wins: the task ends killed, never retried
+  -- a kill under way wins: the task ends as the kill says (killed, or failed for a system kill), never retried
   UPDATE tasks t
-  SET state = CASE WHEN lost.kill_pending THEN 'killed'::task_state
+  SET state = CASE WHEN lost.kill_ends_as IS NOT NULL THEN lost.kill_ends_as
                    WHEN t.attempt < t.max_attempts THEN 'retrying'::task_state ELSE 'failed'::task_state END,
-      error = jsonb_build_object('reason', 'lease-expired', 'message', 'the node running this attempt stopped renewing its lease', 'node', t.lease_owner),
-      escalation = CASE WHEN lost.kill_pending OR t.attempt < t.max_attempts THEN NULL ELSE jsonb_build_object(
-        'reason', 'attempts-exhausted', 'attempts', t.attempt, 'lastError', 'lease expired on node ' || t.lease_owner) END,
-      finished_at = CASE WHEN lost.kill_pending OR t.attempt >= t.max_attempts THEN now() ELSE NULL END,
+      error = COALESCE(CASE WHEN lost.kill_ends_as IS NOT NULL THEN lost.kill_error END,
+        jsonb_build_object('reason', 'lease-expired', 'message', 'the node running this attempt stopped renewing its lease', 'node', t.lease_owner)),
+      escalation = CASE
+        WHEN lost.kill_ends_as = 'failed' THEN jsonb_build_object('reason', lost.kill_error ->> 'reason', 'attempts', t.attempt, 'lastError', lost.kill_error)
+        WHEN lost.kill_ends_as IS NOT NULL OR t.attempt < t.max_attempts THEN NULL
+        ELSE jsonb_build_object('reason', 'attempts-exhausted', 'attempts', t.attempt, 'lastError', 'lease expired on node ' || t.lease_owner) END,
+      finished_at = CASE WHEN lost.kill_ends_as IS NOT NULL OR t.attempt >= t.max_attempts THEN now() ELSE NULL END,
       -- run_at stays: work a crash interrupted keeps its place in line, ahead of what arrived later
       updated_at = now(), lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1
   FROM lost WHERE t.id = lost.id
-  RETURNING t.*, lost.previous_owner
+  RETURNING t.*, lost.previous_owner, lost.kill_ends_as IS NOT NULL AS was_killed
 ), attempts AS (
-  UPDATE task_attempts a SET finished_at = now(), outcome = CASE WHEN moved.state = 'killed' THEN 'killed' ELSE 'lost' END,
+  UPDATE task_attempts a SET finished_at = now(), outcome = CASE WHEN moved.was_killed THEN 'killed' ELSE 'lost' END,
     reason = 'lease-expired'
   FROM moved WHERE a.task_id = moved.id AND a.attempt = moved.attempt
 ), kills_done AS (
   UPDATE kills k SET stopped_at = now(), outcome = 'killed'
-  FROM moved WHERE moved.state = 'killed' AND k.task_id = moved.id AND k.attempt = moved.attempt AND k.outcome IS NULL
+  FROM moved WHERE moved.was_killed AND k.task_id = moved.id AND k.attempt = moved.attempt AND k.outcome IS NULL
 ), events AS (
   INSERT INTO task_events (task_id, type, actor, data)
   SELECT id, e.type, 'overseer', e.data FROM moved,

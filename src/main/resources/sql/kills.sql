@@ -26,18 +26,21 @@ SELECT * FROM receipt
 
 -- name: KillRequestRunning
 -- Writes the intent of killing a running attempt before any signal, and tells every node (NOTIFY).
--- No row back: the task is not running, or a kill of this attempt is already under way.
+-- $5/$6: the state the task ends in and the error stored on it (a system kill; 'killed' and null for a
+-- person's); $7: the attempt to kill, or null for whichever runs now.
+-- No row back: the task is not running (that attempt), or a kill of this attempt is already under way.
 WITH target AS (
-  SELECT id, attempt FROM tasks WHERE id = $1 AND state = 'running' FOR UPDATE
+  SELECT id, attempt FROM tasks WHERE id = $1 AND state = 'running' AND ($7::int IS NULL OR attempt = $7) FOR UPDATE
 ), receipt AS (
-  INSERT INTO kills (task_id, attempt, requested_by, reason, grace_ms, prior_state)
-  SELECT id, attempt, $2, $3, $4, 'running' FROM target
+  INSERT INTO kills (task_id, attempt, requested_by, reason, grace_ms, prior_state, ends_as, error)
+  SELECT id, attempt, $2, $3, $4, 'running', $5::task_state, $6 FROM target
   ON CONFLICT (task_id, attempt) WHERE outcome IS NULL DO NOTHING
   RETURNING *
 ), events AS (
   INSERT INTO task_events (task_id, type, actor, data)
   SELECT task_id, 'kill.requested', $2,
          jsonb_build_object('attempt', attempt, 'reason', reason, 'graceMs', grace_ms, 'priorState', prior_state)
+         || CASE WHEN ends_as = 'killed' THEN '{}'::jsonb ELSE jsonb_build_object('endsAs', ends_as) END
   FROM receipt
 ), wake AS (
   SELECT pg_notify('overseer_kills', task_id::text) FROM receipt
@@ -53,15 +56,20 @@ VALUES ($1, 'kill.requested', $2, jsonb_build_object('reason', $3, 'priorState',
 -- name: KillFinish
 -- Ends a kill of a running attempt. Guarded: the task is still running this attempt on this node ($5),
 -- so a kill racing the task's own completion ends in exactly one terminal state, and the receipt says which.
--- $6: when the agent's last process was seen gone (null: now).
-WITH killed AS (
-  UPDATE tasks
-  SET state = 'killed', finished_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
-      version = version + 1,
-      error = (SELECT jsonb_build_object('reason', 'killed', 'message', k.reason, 'by', k.requested_by)
-               FROM kills k WHERE k.task_id = $1 AND k.attempt = $2 AND k.outcome IS NULL)
-  WHERE id = $1 AND attempt = $2 AND state = 'running' AND lease_owner = $5
-  RETURNING id, attempt
+-- $6: when the agent's last process was seen gone (null: now). The task ends as the intent says
+-- (killed, or failed with an escalation for a system kill); $7: whether the escalation webhook is set.
+WITH intent AS (
+  SELECT * FROM kills WHERE task_id = $1 AND attempt = $2 AND outcome IS NULL
+), killed AS (
+  UPDATE tasks t
+  SET state = i.ends_as, finished_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+      version = t.version + 1,
+      error = COALESCE(i.error, jsonb_build_object('reason', 'killed', 'message', i.reason, 'by', i.requested_by)),
+      escalation = CASE WHEN i.ends_as = 'failed'
+        THEN jsonb_build_object('reason', i.reason, 'attempts', t.attempt, 'lastError', i.error) END
+  FROM intent i
+  WHERE t.id = $1 AND t.attempt = $2 AND t.state = 'running' AND t.lease_owner = $5
+  RETURNING t.id, t.attempt, t.state, t.name, t.profile, t.escalation
 ), finished AS (
   SELECT state FROM tasks WHERE id = $1 AND attempt = $2 AND state <> 'running'
 ), receipt AS (
@@ -72,14 +80,24 @@ WITH killed AS (
     AND (EXISTS (SELECT 1 FROM killed) OR EXISTS (SELECT 1 FROM finished))
   RETURNING *
 ), attempts AS (
-  UPDATE task_attempts SET finished_at = now(), outcome = 'killed', reason = 'killed'
+  UPDATE task_attempts SET finished_at = now(), outcome = 'killed', reason = (SELECT reason FROM intent)
   WHERE task_id = $1 AND attempt = $2 AND EXISTS (SELECT 1 FROM killed)
 ), events AS (
-  -- only a kill that ended the task is a "killed" event: one the task's own end beat is not terminal
+  -- only a kill that ended the task is terminal ("killed", or "failed" and "task.escalated" for a system
+  -- kill that ends it failed); one the task's own end beat is "kill.already-finished"
   INSERT INTO task_events (task_id, type, actor, data)
-  SELECT task_id, CASE WHEN outcome = 'killed' THEN 'killed' ELSE 'kill.already-finished' END, 'node:' || $5,
-         jsonb_build_object('attempt', attempt, 'outcome', outcome, 'forced', forced, 'requestedBy', requested_by)
-  FROM receipt
+  SELECT r.task_id, e.type, 'node:' || $5, e.data FROM receipt r
+  LEFT JOIN killed k ON k.id = r.task_id,
+    LATERAL (VALUES
+      (CASE WHEN r.outcome = 'already-finished' THEN 'kill.already-finished' WHEN r.ends_as = 'failed' THEN 'failed' ELSE 'killed' END,
+       jsonb_build_object('attempt', r.attempt, 'outcome', r.outcome, 'forced', r.forced, 'requestedBy', r.requested_by)
+       || CASE WHEN r.ends_as = 'failed' THEN jsonb_build_object('reason', r.reason) ELSE '{}'::jsonb END),
+      ('task.escalated', k.escalation)) AS e(type, data)
+  WHERE e.type <> 'task.escalated' OR k.escalation IS NOT NULL
+), webhook AS (
+  INSERT INTO outbox (kind, payload)
+  SELECT 'task.escalated', jsonb_build_object('type', 'task.escalated', 'taskId', id, 'name', name,
+         'profile', profile, 'escalation', escalation) FROM killed WHERE escalation IS NOT NULL AND $7
 )
 SELECT * FROM receipt
 

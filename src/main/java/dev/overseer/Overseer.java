@@ -114,7 +114,8 @@ public final class Overseer implements AutoCloseable {
       TokenService tokens = new TokenService(new TokenStore(pool));
       TaskService tasks = new TaskService(new TaskStore(pool), execution);
       KillStore killStore = new KillStore(pool);
-      SupervisorVerticle supervisor = new SupervisorVerticle(config, nodeId, execution, killStore,
+      KillService kills = new KillService(vertx, new TaskStore(pool), killStore, config.profiles(), config.killMaxGrace());
+      SupervisorVerticle supervisor = new SupervisorVerticle(config, nodeId, execution, killStore, kills,
           database.connectOptions(), metrics);
       AtomicLong loopLag = new AtomicLong();
       await(vertx.deployVerticle(() -> new EventLoopWatch(loopLag),
@@ -123,7 +124,6 @@ public final class Overseer implements AutoCloseable {
           supervisor::lastCheckMillis, supervisor::lastClaimRoundMillis, config.dispatch().pollInterval().toMillis(),
           loopLag));
       TaskCountSampler counts = new TaskCountSampler(vertx, new TaskStore(pool), metrics);
-      KillService kills = new KillService(vertx, new TaskStore(pool), killStore, config.profiles(), config.killMaxGrace());
       ProfileControl profiles = new ProfileControl(vertx, execution, config.profiles());
       NodeStore nodes = new NodeStore(pool);
       ApiVerticle api = new ApiVerticle(config, tasks, tokens, health, profiles, kills,

@@ -100,6 +100,7 @@ final class KillRoutes {
         .put("signalledAt", Json.time(r.signalledAt()))
         .put("forced", r.forced())
         .put("stoppedAt", Json.time(r.stoppedAt()))
-        .put("outcome", r.outcome());
+        .put("outcome", r.outcome())
+        .put("endsAs", r.endsAs());
   }
 }

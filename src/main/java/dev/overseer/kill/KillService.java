@@ -6,6 +6,7 @@ import dev.overseer.error.Problem;
 import dev.overseer.store.KillStore;
 import dev.overseer.store.TaskStore;
 import dev.overseer.task.Task;
+import dev.overseer.task.TaskState;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -58,6 +59,25 @@ public final class KillService {
       }
       return killOnce(task, reason, effective, actor, 3);
     }).compose(receipt -> wait && !receipt.done() ? follow(receipt) : Future.succeededFuture(receipt));
+  }
+
+  /**
+   * A kill Overseer decides itself (a budget spent, a pause too long, a disk quota): the intent of
+   * stopping {@code attempt} is written with the actor {@code overseer} and {@code reason} (the cause)
+   * before any signal, and the node holding the lease carries it out like any kill, with a receipt.
+   * The task then ends {@code endsAs} ({@link TaskState#KILLED} or {@link TaskState#FAILED}, never
+   * retried) with {@code error} stored on it ({reason, message, by} when null). Completes with the
+   * receipt under way, or empty when that attempt no longer runs or a kill of it is already under way.
+   */
+  public Future<Optional<KillReceipt>> systemKill(UUID taskId, int attempt, String reason, String message,
+      Duration grace, TaskState endsAs, JsonObject error) {
+    if (endsAs != TaskState.KILLED && endsAs != TaskState.FAILED) {
+      throw new IllegalArgumentException("a kill ends a task killed or failed, not " + endsAs);
+    }
+    JsonObject stored = error != null ? error
+        : new JsonObject().put("reason", reason).put("message", message).put("by", KillReceipt.SYSTEM_ACTOR);
+    return kills.requestRunning(taskId, attempt, KillReceipt.SYSTEM_ACTOR, reason,
+        grace.compareTo(maxGrace) > 0 ? maxGrace : grace, endsAs.wireName(), stored);
   }
 
   /** The latest kill of a task (the receipt behind GET /api/v1/tasks/{id}/kill). */
@@ -182,6 +202,6 @@ public final class KillService {
   private static KillReceipt finished(Task task, String reason, Principal actor) {
     OffsetDateTime now = OffsetDateTime.now();
     return new KillReceipt(0, task.id(), task.attempt(), actor.name(), reason, 0, task.state().wireName(), now, null,
-        false, task.finishedAt(), KillReceipt.ALREADY_FINISHED);
+        false, task.finishedAt(), KillReceipt.ALREADY_FINISHED, KillReceipt.KILLED);
   }
 }

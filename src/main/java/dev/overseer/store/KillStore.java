@@ -27,20 +27,34 @@ public final class KillStore {
     return one("KillNotRunning", Tuple.of(taskId, actor, reason, grace.toMillis()));
   }
 
-  /** Writes the intent to kill the running attempt; empty when not running or a kill is already under way. */
+  /** Writes a person's intent to kill the running attempt; empty when not running or a kill is already under way. */
   public Future<Optional<KillReceipt>> requestRunning(UUID taskId, String actor, String reason, Duration grace) {
-    return one("KillRequestRunning", Tuple.of(taskId, actor, reason, grace.toMillis()));
+    return requestRunning(taskId, null, actor, reason, grace, KillReceipt.KILLED, null);
+  }
+
+  /**
+   * Writes the intent to kill the running attempt ({@code attempt}, or whichever runs when null), after
+   * which the task ends {@code endsAs} ("killed" or "failed") with {@code error} stored on it (null: a
+   * person's-kill error). Empty when that attempt is not running or a kill of it is already under way.
+   */
+  public Future<Optional<KillReceipt>> requestRunning(UUID taskId, Integer attempt, String actor, String reason,
+      Duration grace, String endsAs, JsonObject error) {
+    return one("KillRequestRunning", Tuple.tuple().addUUID(taskId).addString(actor).addString(reason)
+        .addLong(grace.toMillis()).addString(endsAs).addValue(error).addInteger(attempt));
   }
 
   public Future<Void> recordAlreadyFinished(UUID taskId, String actor, String reason, String state) {
     return pool.preparedQuery(SqlQueries.get("KillAlreadyFinished")).execute(Tuple.of(taskId, actor, reason, state)).mapEmpty();
   }
 
-  /** Ends the kill of a running attempt held by {@code nodeId}; empty when the guards refused (not its lease). */
+  /**
+   * Ends the kill of a running attempt held by {@code nodeId}; empty when the guards refused (not its
+   * lease). {@code webhook}: whether a task the kill ends failed is queued for the escalation webhook.
+   */
   public Future<Optional<KillReceipt>> finish(UUID taskId, int attempt, Instant signalledAt, boolean forced,
-      Instant stoppedAt, String nodeId) {
+      Instant stoppedAt, String nodeId, boolean webhook) {
     return one("KillFinish", Tuple.tuple().addUUID(taskId).addInteger(attempt).addOffsetDateTime(Rows.utc(signalledAt))
-        .addBoolean(forced).addString(nodeId).addOffsetDateTime(Rows.utc(stoppedAt)));
+        .addBoolean(forced).addString(nodeId).addOffsetDateTime(Rows.utc(stoppedAt)).addBoolean(webhook));
   }
 
   /** Closes kills whose task finished by itself meanwhile; returns how many. */
@@ -107,6 +121,7 @@ public final class KillStore {
         row.getOffsetDateTime("signalled_at"),
         row.getBoolean("forced"),
         row.getOffsetDateTime("stopped_at"),
-        row.getString("outcome"));
+        row.getString("outcome"),
+        row.getString("ends_as"));
   }
 }

@@ -51,6 +51,7 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   private final OverseerConfig config;
   private final ExecutionStore store;
   private final KillStore kills;
+  private final dev.overseer.kill.KillService killService;
   private final String nodeId;
   private final OverseerMetrics metrics;
   /** When the supervisor last ran its checks; the readiness probe reads it from another thread. */
@@ -80,7 +81,8 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
   private final QuietFailures killFailures = new QuietFailures(log, "look for kills");
 
   public SupervisorVerticle(OverseerConfig config, String nodeId, ExecutionStore store, KillStore kills,
-      PgConnectOptions listenOn, OverseerMetrics metrics) {
+      dev.overseer.kill.KillService killService, PgConnectOptions listenOn, OverseerMetrics metrics) {
+    this.killService = killService;
     this.metrics = metrics;
     this.config = config;
     this.nodeId = nodeId;
@@ -421,8 +423,24 @@ public final class SupervisorVerticle extends VerticleBase implements Dispatcher
     });
   }
 
+  /**
+   * Stops an attempt because a limit Overseer enforces was reached (a budget, a pause too long, a disk
+   * quota): through the kill authority, as a kill with the actor {@code overseer}, {@code reason} the
+   * cause and a receipt, carried out here at once instead of at the next sweep. The task ends
+   * {@code endsAs} with {@code error} ({reason, message, by} when null), never retried.
+   */
+  Future<java.util.Optional<KillReceipt>> systemKill(RunningAttempt attempt, String reason, String message,
+      dev.overseer.task.TaskState endsAs, JsonObject error) {
+    return killService.systemKill(attempt.task.id(), attempt.attempt(), reason, message,
+            attempt.profile.settings().shutdownGrace(), endsAs, error)
+        .onSuccess(receipt -> receipt.ifPresent(this::carryOut))
+        .onFailure(e -> log.error("cannot write the {} kill of {}; trying again at the next look", reason,
+            attempt.task.id(), e));
+  }
+
   private Future<?> finishKill(UUID taskId, int attempt, Termination termination) {
-    return kills.finish(taskId, attempt, termination.signalledAt(), termination.forced(), termination.stoppedAt(), nodeId)
+    return kills.finish(taskId, attempt, termination.signalledAt(), termination.forced(), termination.stoppedAt(), nodeId,
+            config.escalationWebhook() != null)
         .onSuccess(receipt -> receipt.filter(r -> KillReceipt.KILLED.equals(r.outcome()))
             .ifPresent(r -> metrics.kill(Boolean.TRUE.equals(r.forced()))))
         .onSuccess(receipt -> receipt.ifPresent(r -> log.info("kill of {} attempt {}: {}{}", taskId, attempt, r.outcome(),
